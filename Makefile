@@ -1,0 +1,45 @@
+# Prompt Contest. `make run` starts the platform with a demo; `make test` runs every check.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+
+.PHONY: run test bench lint messages clean
+
+$(VENV)/.runtime: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
+	$(PY) -m pip install -q -r requirements-dev.txt
+	touch $@
+
+run: $(VENV)/.runtime
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	PORT=$(PORT) $(PY) manage.py run_platform
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
+	$(PY) manage.py makemigrations --check --dry-run
+
+# The embedded-defaults tests (SQLite + filesystem broker) need their own pytest session;
+# the main session uses PostgreSQL when one answers (always in CI).
+test: lint
+	DATABASE_URL= CELERY_BROKER_URL= $(PY) -m pytest -m embedded -p no:cacheprovider
+	DATABASE_URL="$$($(PY) tests/services.py database-url)" $(PY) -m pytest -m "not embedded"
+
+bench: $(VENV)/.dev
+	$(PY) bench/runs.py
+
+messages: $(VENV)/.dev
+	$(PY) manage.py makemessages -l ja --ignore=.venv --ignore=staticfiles --no-obsolete
+	$(PY) manage.py compilemessages -l ja --ignore=.venv
+
+clean:
+	rm -rf var db.sqlite3 staticfiles

@@ -1,0 +1,284 @@
+"""What a contest is: its settings, sample tasks, entries, their revisions and runs."""
+
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+MAX_PROMPT_CHARS = 8000
+
+
+class Contest(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        OPEN = "open", _("Open")
+        JUDGING = "judging", _("Judging")
+        RESULTS = "results", _("Results")
+        PUBLISHED = "published", _("Published")
+
+    class Provider(models.TextChoices):
+        OPENAI = "openai", _("OpenAI-compatible")
+        AZURE = "azure", _("Azure OpenAI")
+        ECHO = "echo", _("Offline preview (no model)")
+
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description and rules"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.DRAFT
+    )
+    opens_at = models.DateTimeField(_("opens at"))
+    closes_at = models.DateTimeField(_("closes at"))
+    max_entries_per_person = models.PositiveSmallIntegerField(
+        _("entries per person"), default=3, validators=[MinValueValidator(1)]
+    )
+    model_provider = models.CharField(
+        _("model provider"), max_length=16, choices=Provider.choices, default=Provider.ECHO
+    )
+    model_name = models.CharField(_("model"), max_length=100, default="gpt-4o-mini")
+    temperature = models.FloatField(
+        _("temperature"), default=0.2, validators=[MinValueValidator(0), MaxValueValidator(2)]
+    )
+    max_tokens = models.PositiveIntegerField(
+        _("max tokens"), default=800, validators=[MinValueValidator(1), MaxValueValidator(32000)]
+    )
+    samples_per_task = models.PositiveSmallIntegerField(
+        _("samples per task"), default=1, validators=[MinValueValidator(1), MaxValueValidator(10)]
+    )
+    judges_per_entry = models.PositiveSmallIntegerField(
+        _("judges per entry"), default=3, validators=[MinValueValidator(1)]
+    )
+    recuse_same_department = models.BooleanField(
+        _("judges do not score entries from their own department"), default=True
+    )
+    allow_gallery_sharing = models.BooleanField(
+        _("entrants may share non-winning entries in the gallery"), default=True
+    )
+    token_budget = models.PositiveBigIntegerField(
+        _("token budget"), null=True, blank=True, help_text=_("Empty means no limit.")
+    )
+    yen_budget = models.DecimalField(
+        _("budget (yen)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Empty means no limit."),
+    )
+    judges = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="judged_contests",
+        verbose_name=_("judges"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-opens_at"]
+        verbose_name = _("contest")
+        verbose_name_plural = _("contests")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closes_at__gt=models.F("opens_at")), name="contest_closes_after_opens"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def accepts_entries(self, now: Any = None) -> bool:
+        now = now or timezone.now()
+        return self.status == self.Status.OPEN and self.opens_at <= now < self.closes_at
+
+
+class Category(models.Model):
+    contest = models.ForeignKey(Contest, on_delete=models.CASCADE, related_name="categories")
+    name = models.CharField(_("name"), max_length=100)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        constraints = [
+            models.UniqueConstraint(fields=["contest", "name"], name="category_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SampleTask(models.Model):
+    """One piece of real work every entry is run on; provides `input` and more variables."""
+
+    contest = models.ForeignKey(Contest, on_delete=models.CASCADE, related_name="sample_tasks")
+    title = models.CharField(_("title"), max_length=200)
+    input = models.TextField(_("input"))
+    variables = models.JSONField(_("extra variables"), default=dict, blank=True)
+    visible_to_entrants = models.BooleanField(_("visible to entrants"), default=True)
+    checks = models.JSONField(_("automatic checks"), default=list, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("sample task")
+        verbose_name_plural = _("sample tasks")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def template_variables(self) -> dict[str, str]:
+        return {**{k: str(v) for k, v in self.variables.items()}, "input": self.input}
+
+
+class Entry(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    class Credit(models.TextChoices):
+        NAME = "name", _("My name and department")
+        DEPARTMENT = "department", _("Department only")
+        ANONYMOUS = "anonymous", _("Anonymous")
+
+    contest = models.ForeignKey(Contest, on_delete=models.CASCADE, related_name="entries")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="entries"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    title = models.CharField(_("title"), max_length=200)
+    category = models.ForeignKey(
+        Category, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("category")
+    )
+    purpose = models.TextField(_("purpose"), blank=True)
+    system_prompt = models.TextField(_("system prompt"), blank=True)
+    prompt_template = models.TextField(_("prompt"))
+    usage_notes = models.TextField(_("usage notes"), blank=True)
+    minutes_before = models.PositiveIntegerField(_("minutes before"), null=True, blank=True)
+    minutes_after = models.PositiveIntegerField(_("minutes after"), null=True, blank=True)
+    image = models.ImageField(_("screenshot"), upload_to="entries/%Y/%m/", blank=True)
+    thumbnail = models.ImageField(upload_to="entries/thumbs/%Y/%m/", blank=True)
+    credit = models.CharField(
+        _("credit in the gallery"), max_length=16, choices=Credit.choices, default=Credit.NAME
+    )
+    share_in_gallery = models.BooleanField(_("share in the gallery"), default=True)
+    revision = models.PositiveIntegerField(_("revision"), default=0)
+    # The token of the form that created this entry: a second post of the same form
+    # finds this row instead of creating another.
+    form_token = models.UUIDField(unique=True, null=True, blank=True, editable=False)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("entry")
+        verbose_name_plural = _("entries")
+        indexes = [models.Index(fields=["contest", "status"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class EntryRevision(models.Model):
+    """What was submitted, frozen: runs and judges refer to exactly this text."""
+
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=200)
+    category_name = models.CharField(max_length=100, blank=True)
+    purpose = models.TextField(blank=True)
+    system_prompt = models.TextField(blank=True)
+    prompt_template = models.TextField()
+    usage_notes = models.TextField(blank=True)
+    minutes_before = models.PositiveIntegerField(null=True, blank=True)
+    minutes_after = models.PositiveIntegerField(null=True, blank=True)
+    submitted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["entry", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "number"], name="revision_unique_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} (r{self.number})"
+
+
+class Run(models.Model):
+    """One model call: one entry revision on one sample task, one sample, one model setting."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+        HELD = "held", _("Held (budget spent)")
+
+    PENDING = (Status.QUEUED, Status.RUNNING, Status.HELD)
+
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="runs")
+    revision = models.ForeignKey(EntryRevision, on_delete=models.CASCADE, related_name="runs")
+    sample_task = models.ForeignKey(SampleTask, on_delete=models.CASCADE, related_name="runs")
+    sample_index = models.PositiveSmallIntegerField(default=0)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    provider = models.CharField(max_length=16)
+    model = models.CharField(max_length=100)
+    temperature = models.FloatField()
+    max_tokens = models.PositiveIntegerField()
+    messages = models.JSONField(default=list)
+    cache_key = models.CharField(max_length=64, blank=True, db_index=True)
+    output = models.TextField(blank=True)
+    finish_reason = models.CharField(max_length=32, blank=True)
+    response_model = models.CharField(max_length=100, blank=True)
+    request_id = models.CharField(max_length=200, blank=True)
+    from_cache = models.BooleanField(default=False)
+    error = models.TextField(blank=True)
+    error_code = models.CharField(max_length=64, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    prompt_tokens = models.PositiveIntegerField(null=True, blank=True)
+    completion_tokens = models.PositiveIntegerField(null=True, blank=True)
+    latency_ms = models.PositiveIntegerField(null=True, blank=True)
+    cost_yen = models.DecimalField(max_digits=12, decimal_places=4, default=Decimal(0))
+    check_results = models.JSONField(default=list, blank=True)
+    checks_passed = models.BooleanField(null=True)
+    available_at = models.DateTimeField(default=timezone.now)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["sample_task__position", "sample_task_id", "sample_index"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["revision", "sample_task", "sample_index"], name="run_unique_per_sample"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "available_at"])]
+
+    def __str__(self) -> str:
+        return f"run {self.pk} ({self.status})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in self.PENDING
+
+    @property
+    def total_tokens(self) -> int:
+        return (self.prompt_tokens or 0) + (self.completion_tokens or 0)

@@ -1,0 +1,12 @@
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from contest.models import Contest
+
+
+@login_required
+def judging_home(request: HttpRequest) -> HttpResponse:
+    """The contests this person judges. Scoring sheets arrive with the judging issue."""
+    contests = Contest.objects.filter(judges=request.user).order_by("-closes_at")
+    return render(request, "judging/home.html", {"contests": contests})

@@ -1,0 +1,22 @@
+// Small progressive enhancements; every page works without this file.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-copy-target]");
+  if (!button) return;
+  const source = document.getElementById(button.dataset.copyTarget);
+  if (!source) return;
+  navigator.clipboard.writeText(source.value ?? source.textContent).then(() => {
+    button.dataset.copied = "true";
+    setTimeout(() => delete button.dataset.copied, 2000);
+  });
+});
+
+// Disable a form's submit buttons once it is sent, so a double click posts once.
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (form.dataset.submitted === "true") {
+    event.preventDefault();
+    return;
+  }
+  form.dataset.submitted = "true";
+  setTimeout(() => delete form.dataset.submitted, 5000);
+});

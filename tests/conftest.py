@@ -1,0 +1,66 @@
+"""Shared fixtures and the named personas every test can use."""
+
+import os
+
+import pytest
+
+from accounts.models import Department, User
+from contest.models import Contest
+from tests import factories
+
+# Playwright's sync API keeps an event loop in the test thread; the ORM calls we make
+# beside it are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def department_a(db: None) -> Department:
+    return factories.make_department("SOMU", "総務課", "General Affairs Division")
+
+
+@pytest.fixture
+def department_b(db: None) -> Department:
+    return factories.make_department("KIKAKU", "企画課", "Planning Division")
+
+
+@pytest.fixture
+def organiser(department_a: Department) -> User:
+    return factories.make_user(
+        "organiser@city.example.jp",
+        department=department_a,
+        is_organiser=True,
+        display_name="運営 花子",
+    )
+
+
+@pytest.fixture
+def judge(department_b: Department) -> User:
+    return factories.make_user(
+        "judge@city.example.jp", department=department_b, display_name="審査 一郎"
+    )
+
+
+@pytest.fixture
+def staff(department_a: Department) -> User:
+    return factories.make_user(
+        "staff@city.example.jp", department=department_a, display_name="職員 太郎"
+    )
+
+
+@pytest.fixture
+def other_staff(department_b: Department) -> User:
+    return factories.make_user(
+        "other@city.example.jp", department=department_b, display_name="職員 次郎"
+    )
+
+
+@pytest.fixture
+def open_contest(db: None, organiser: User) -> Contest:
+    contest = factories.make_contest(created_by=organiser)
+    factories.make_task(contest)
+    factories.make_task(
+        contest, title="議会答弁のたたき台", input="子育て支援策の拡充について", variables={}
+    )
+    factories.make_category(contest, "要約")
+    factories.make_category(contest, "文書作成")
+    return contest

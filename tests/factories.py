@@ -1,0 +1,76 @@
+"""Small factories for tests: plain functions with sensible defaults."""
+
+from datetime import timedelta
+from itertools import count
+from typing import Any
+
+from allauth.account.models import EmailAddress
+from django.utils import timezone
+
+from accounts.models import Department, User
+from contest.models import Category, Contest, Entry, SampleTask
+
+PASSWORD = "correct-horse-battery-staple"
+_sequence = count(1)
+
+
+def make_department(code: str = "", name_ja: str = "", name_en: str = "") -> Department:
+    n = next(_sequence)
+    return Department.objects.create(
+        code=code or f"D{n:03d}", name_ja=name_ja or f"部署{n}", name_en=name_en or f"Dept {n}"
+    )
+
+
+def make_user(email: str = "", *, department: Department | None = None, **fields: Any) -> User:
+    n = next(_sequence)
+    user = User.objects.create_user(
+        email or f"user{n}@city.example.jp",
+        PASSWORD,
+        display_name=fields.pop("display_name", f"職員{n}"),
+        department=department,
+        **fields,
+    )
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    return user
+
+
+def make_contest(**fields: Any) -> Contest:
+    n = next(_sequence)
+    now = timezone.now()
+    defaults: dict[str, Any] = {
+        "slug": f"contest-{n}",
+        "title": f"職員プロンプトコンテスト {n}",
+        "description": "業務で役立つプロンプトを募集します。",
+        "status": Contest.Status.OPEN,
+        "opens_at": now - timedelta(days=1),
+        "closes_at": now + timedelta(days=14),
+        "model_provider": Contest.Provider.ECHO,
+    }
+    defaults.update(fields)
+    return Contest.objects.create(**defaults)
+
+
+def make_task(contest: Contest, **fields: Any) -> SampleTask:
+    defaults: dict[str, Any] = {
+        "title": "住民向け通知の要約",
+        "input": "令和7年度の住民税の納付期限は6月30日です。",
+        "variables": {"audience": "高齢者"},
+        "position": contest.sample_tasks.count(),
+    }
+    defaults.update(fields)
+    return SampleTask.objects.create(contest=contest, **defaults)
+
+
+def make_category(contest: Contest, name: str = "要約") -> Category:
+    return Category.objects.create(contest=contest, name=name)
+
+
+def make_entry(contest: Contest, author: User, **fields: Any) -> Entry:
+    defaults: dict[str, Any] = {
+        "title": "通知文の3行要約",
+        "purpose": "長い通知文を住民向けに短くまとめる",
+        "system_prompt": "あなたは市役所の広報担当です。",
+        "prompt_template": "次の文章を{{audience}}向けに3行で要約してください。\n{{input}}",
+    }
+    defaults.update(fields)
+    return Entry.objects.create(contest=contest, author=author, **defaults)
