@@ -1,4 +1,4 @@
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -34,19 +34,23 @@ class EmailUserManager(UserManager["User"]):
 
     use_in_migrations = True
 
-    def _create_user_object(self, email, password, **extra_fields):  # type: ignore[no-untyped-def,override]
+    def _create_user_object(self, email: str, password: str | None, **extra_fields: Any) -> "User":
         user = self.model(email=self.normalize_email(email), **extra_fields)
         user.set_password(password)
         return user
 
-    def create_user(self, email, password=None, **extra_fields):  # type: ignore[no-untyped-def,override]
+    def create_user(  # type: ignore[override]
+        self, email: str, password: str | None = None, **extra_fields: Any
+    ) -> "User":
         extra_fields.setdefault("is_staff", False)
         extra_fields.setdefault("is_superuser", False)
         user = self._create_user_object(email, password, **extra_fields)
         user.save(using=self._db)
         return user
 
-    def create_superuser(self, email, password=None, **extra_fields):  # type: ignore[no-untyped-def,override]
+    def create_superuser(  # type: ignore[override]
+        self, email: str, password: str | None = None, **extra_fields: Any
+    ) -> "User":
         extra_fields.setdefault("is_staff", True)
         extra_fields.setdefault("is_superuser", True)
         extra_fields.setdefault("is_organiser", True)
