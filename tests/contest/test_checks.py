@@ -98,7 +98,7 @@ def test_regex_that_does_not_compile_is_refused_with_the_reason() -> None:
         validate_checks([{"type": "regex", "value": "(期限"}])
     text = message(error)
     assert text.startswith("Check 1: the regular expression does not compile: ")
-    assert "missing ), unterminated subpattern at position 0" in text
+    assert "missing )" in text
 
 
 def test_regex_longer_than_500_characters_is_refused() -> None:
