@@ -4,19 +4,27 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from accounts.domains import is_allowed_email
+from accounts.domains import allowed_domains_label, is_allowed_email
 
 
 class AccountAdapter(DefaultAccountAdapter):
-    """Sign-up is open only to the organisation's own e-mail domains."""
+    """Only the organisation's own e-mail domains can be used.
+
+    allauth calls `clean_email` for sign-up, for an address added on the e-mail page
+    and for a password reset request, so one rule covers every way in.
+    """
 
     def clean_email(self, email: str) -> str:
         email = super().clean_email(email)
         allowed = settings.ALLOWED_EMAIL_DOMAINS
         if not is_allowed_email(email, allowed):
             raise ValidationError(
-                _("Only addresses at %(domains)s can sign up. Use your work e-mail address.")
-                % {"domains": ", ".join("@" + d for d in allowed)}
+                _(
+                    "Only addresses at %(domains)s can be used. "
+                    "Please enter your work e-mail address."
+                )
+                % {"domains": allowed_domains_label(allowed)},
+                code="email_domain_not_allowed",
             )
         return email
 

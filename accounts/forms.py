@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 
@@ -7,3 +8,8 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["display_name", "department", "preferred_language"]
+        widgets = {"display_name": forms.TextInput(attrs={"autocomplete": "name"})}
+        help_texts = {
+            "display_name": _("How your name is shown to other staff on this site."),
+            "preferred_language": _("The site is shown in this language when you sign in."),
+        }

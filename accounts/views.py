@@ -3,9 +3,24 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.forms import ProfileForm
+
+
+def _remember_language(response: HttpResponse, language: str) -> None:
+    """The same cookie Django's set_language view writes, so the header switcher agrees."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
 
 
 @login_required
@@ -13,13 +28,10 @@ def profile(request: HttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         user = form.save()
-        messages.success(request, _("Your profile was saved."))
+        # The confirmation is shown on the next page, so say it in the language chosen.
+        with translation.override(user.preferred_language):
+            messages.success(request, _("Your profile was saved."))
         response = redirect("profile")
-        response.set_cookie(
-            settings.LANGUAGE_COOKIE_NAME,
-            user.preferred_language,
-            samesite="Lax",
-            secure=request.is_secure(),
-        )
+        _remember_language(response, user.preferred_language)
         return response
     return render(request, "accounts/profile.html", {"form": form})

@@ -224,6 +224,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+    # A load balancer's health check speaks plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31536000)
@@ -250,12 +252,14 @@ CONTENT_SECURITY_POLICY = {
 # --- Celery -----------------------------------------------------------------------------
 # The database is the truth; the broker only rings the bell (see DESIGN.md "Runs").
 
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
-CELERY_BROKER_FOLDER = VAR_DIR / "broker"
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or "filesystem://"
+# The embedded broker's folders (created by config/celery.py); a test points it elsewhere.
+CELERY_BROKER_FOLDER = Path(os.environ.get("CELERY_BROKER_FOLDER") or VAR_DIR / "broker")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
         "data_folder_in": str(CELERY_BROKER_FOLDER / "queue"),
         "data_folder_out": str(CELERY_BROKER_FOLDER / "queue"),
+        "control_folder": str(CELERY_BROKER_FOLDER / "control"),
         "processed_folder": str(CELERY_BROKER_FOLDER / "processed"),
         "store_processed": False,
     }
@@ -266,17 +270,34 @@ else:
     }
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_IGNORE_RESULT = True
+# Late acks + reject on worker lost: a message is gone only once its task has returned;
+# a run whose worker died mid-call is found by the reconciler through its lease.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A task whose message can no longer be acknowledged (the broker connection dropped) will
+# be delivered again; stop it rather than let it run twice. Celery 6's default.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
+# Two queues: `celery` (the reconciler, quick) and `llm` (model calls; its workers'
+# total concurrency is the global throttle on calls in flight).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_ROUTES = {"contest.tasks.execute_run": {"queue": "llm"}}
+RUN_RECONCILE_EVERY_SECONDS = env_float("RUN_RECONCILE_EVERY_SECONDS", 60.0)
 CELERY_BEAT_SCHEDULE = {
-    "reconcile-runs": {"task": "contest.tasks.reconcile_runs", "schedule": 60.0},
+    "reconcile-runs": {
+        "task": "contest.tasks.reconcile_runs",
+        "schedule": RUN_RECONCILE_EVERY_SECONDS,
+        # Beat keeps ticking while workers are down; stale reconcile messages are useless.
+        "options": {"expires": RUN_RECONCILE_EVERY_SECONDS},
+    },
 }
+# A restarted broker comes back: keep trying, at start and while running.
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 
 # --- LLM gateway ------------------------------------------------------------------------
 

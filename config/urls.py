@@ -4,6 +4,9 @@ from django.urls import include, path
 
 from config import views
 
+# The admin signs in through allauth, so rate limits and two-factor apply there too.
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
@@ -15,6 +18,3 @@ urlpatterns = [
     path("judging/", include("judging.urls")),
     path("gallery/", include("gallery.urls")),
 ]
-
-# The admin signs in through allauth, so rate limits and two-factor apply there too.
-admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]

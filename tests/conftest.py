@@ -3,6 +3,7 @@
 import os
 
 import pytest
+from django.conf import settings
 
 from accounts.models import Department, User
 from contest.models import Contest
@@ -11,6 +12,9 @@ from tests import factories
 # Playwright's sync API keeps an event loop in the test thread; the ORM calls we make
 # beside it are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+# The SQLite test database is a file under VAR_DIR (a worker process must share it).
+settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
 @pytest.fixture
