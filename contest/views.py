@@ -1,35 +1,338 @@
-"""Placeholder views: replaced by the real ones (work in progress)."""
+"""Staff pages: contests, the entry form, an entry's page and its image. Thin: the rules
+live in `contest.services`, the reads in `contest.selectors`."""
 
-from django.http import HttpRequest, HttpResponse
+import posixpath
+from typing import Any
+from uuid import UUID
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
 
-def contest_list(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    return HttpResponse("contest_list")
+from contest import selectors, services
+from contest.forms import ACTION_SUBMIT, EntryForm
+from contest.models import Contest, Entry
 
+IMAGE_TYPES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".webp": "image/webp",
+}
 
-def contest_detail(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    return HttpResponse("contest_detail")
-
-
-def entry_create(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    return HttpResponse("entry_create")
-
-
-def entry_detail(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    return HttpResponse("entry_detail")
-
-
-def entry_edit(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    return HttpResponse("entry_edit")
-
-
-def entry_withdraw(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    return HttpResponse("entry_withdraw")
-
-
-def entry_image(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    return HttpResponse("entry_image")
+# --- Access helpers: 404 for anyone who may not see the entry, so existence never leaks --
 
 
-def entry_thumbnail(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    return HttpResponse("entry_thumbnail")
+def _entry_for_viewer(request: HttpRequest, pk: int) -> Entry:
+    return get_object_or_404(selectors.entries_visible_to(request.user), pk=pk)
+
+
+def _entry_for_author(request: HttpRequest, pk: int) -> Entry:
+    return get_object_or_404(
+        Entry.objects.select_related("contest", "category"), pk=pk, author=request.user
+    )
+
+
+def _change_refusal(entry: Entry) -> str | None:
+    """Why the author may not change or withdraw this entry now, or None."""
+    if entry.status == Entry.Status.WITHDRAWN:
+        return _("This entry was withdrawn, so it can no longer be changed.")
+    return services.contest_closed_reason(entry.contest)
+
+
+def _tags(names: list[str]) -> list[str]:
+    return ["{{" + name + "}}" for name in names]
+
+
+# --- Contests -----------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def contest_list(request: HttpRequest) -> HttpResponse:
+    open_contests, other_contests = selectors.contest_list_for(request.user)
+    return render(
+        request,
+        "contest/list.html",
+        {"open_contests": open_contests, "other_contests": other_contests},
+    )
+
+
+@login_required
+@require_GET
+def contest_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    contest = selectors.contest_for_viewer(request.user, slug)
+    my_entries = list(selectors.entries_of_author(contest=contest, author=request.user))
+    used = sum(1 for e in my_entries if e.status != Entry.Status.WITHDRAWN)
+    places_left = max(contest.max_entries_per_person - used, 0)
+    closed_reason = services.contest_closed_reason(contest)
+    coverage = selectors.contest_placeholders(contest)
+    tasks = selectors.tasks_for_entrants(contest)
+    return render(
+        request,
+        "contest/detail.html",
+        {
+            "contest": contest,
+            "accepting": closed_reason is None,
+            "closed_reason": closed_reason,
+            "categories": list(contest.categories.all()),
+            "tasks": [(task, _task_variables(task)) for task in tasks],
+            "hidden_task_count": selectors.hidden_task_count(contest),
+            "placeholder_tags": _tags(coverage.available),
+            "partial_placeholders": [
+                ("{{" + name + "}}", tasks_lacking)
+                for name, tasks_lacking in coverage.missing_from.items()
+            ],
+            "my_entries": my_entries,
+            "places_left": places_left,
+            "can_enter": closed_reason is None and places_left > 0,
+        },
+    )
+
+
+def _task_variables(task: Any) -> list[tuple[str, str]]:
+    return [("{{" + name + "}}", str(value)) for name, value in sorted(task.variables.items())]
+
+
+# --- The entry form -------------------------------------------------------------------------
+
+
+def _posted_token(request: HttpRequest) -> UUID | None:
+    try:
+        return UUID(request.POST.get("form_token", ""))
+    except ValueError:
+        return None
+
+
+def _render_form(
+    request: HttpRequest, form: EntryForm, *, contest: Contest, entry: Entry | None = None
+) -> HttpResponse:
+    coverage = selectors.contest_placeholders(contest)
+    return render(
+        request,
+        "contest/entry_form.html",
+        {
+            "form": form,
+            "contest": contest,
+            "entry": entry,
+            "placeholder_tags": _tags(coverage.available),
+            "submit_label": (
+                _("Submit revision")
+                if entry is not None and entry.status == Entry.Status.SUBMITTED
+                else _("Submit entry")
+            ),
+        },
+    )
+
+
+def _refuse(request: HttpRequest, form: EntryForm, error: ValidationError) -> None:
+    """Show a rule the services enforced on the form, with everything typed kept."""
+    if hasattr(error, "error_dict"):
+        form.add_error(None, error)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
+    form.keep_image_for_next_post()
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def entry_create(request: HttpRequest, slug: str) -> HttpResponse:
+    contest = selectors.contest_for_viewer(request.user, slug)
+    if request.method == "POST":
+        return _entry_create_post(request, contest)
+    refusal = services.contest_closed_reason(contest)
+    if refusal is None:
+        try:
+            services.entry_check_limit(contest=contest, author=request.user)
+        except services.EntryLimitError as error:
+            refusal = error.messages[0]
+    if refusal:
+        messages.error(request, refusal)
+        return redirect("contest_detail", contest.slug)
+    form = EntryForm(contest=contest, author=request.user)
+    return _render_form(request, form, contest=contest)
+
+
+def _entry_create_post(request: HttpRequest, contest: Contest) -> HttpResponse:
+    # A second post of the same form (double click, resent page) goes to what the first made.
+    existing = selectors.entry_by_form_token(author=request.user, form_token=_posted_token(request))
+    if existing is not None:
+        messages.info(request, _("This form was already sent; here is the entry it created."))
+        return redirect("entry_detail", existing.pk)
+    form = EntryForm(request.POST, request.FILES, contest=contest, author=request.user)
+    if not form.is_valid():
+        form.keep_image_for_next_post()
+        return _render_form(request, form, contest=contest)
+    try:
+        with transaction.atomic():
+            entry = services.entry_create(
+                contest=contest,
+                author=request.user,
+                data=form.entry_data(),
+                form_token=form.token,
+            )
+            if form.action == ACTION_SUBMIT:
+                services.entry_submit(entry=entry)
+    except services.EntryFormUsedError as used:
+        return redirect("entry_detail", used.entry.pk)
+    except ValidationError as error:
+        _refuse(request, form, error)
+        return _render_form(request, form, contest=contest)
+    services.pending_image_delete(author_id=form.author.pk, form_token=form.token)
+    if form.action == ACTION_SUBMIT:
+        messages.success(
+            request,
+            _("Your entry was submitted. It is now being run on the contest's sample tasks."),
+        )
+    else:
+        messages.success(
+            request,
+            _("Your draft was saved. It is not entered until you press “Submit entry”."),
+        )
+    return redirect("entry_detail", entry.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = _entry_for_author(request, pk)
+    contest = entry.contest
+    if request.method == "GET":
+        refusal = _change_refusal(entry)
+        if refusal:
+            messages.error(request, refusal)
+            return redirect("entry_detail", entry.pk)
+        form = EntryForm(contest=contest, author=request.user, entry=entry)
+        return _render_form(request, form, contest=contest, entry=entry)
+
+    form = EntryForm(request.POST, request.FILES, contest=contest, author=request.user, entry=entry)
+    if not form.is_valid():
+        form.keep_image_for_next_post()
+        return _render_form(request, form, contest=contest, entry=entry)
+    previous_revision = entry.revision
+    try:
+        with transaction.atomic():
+            services.entry_update(entry=entry, data=form.entry_data())
+            if form.action == ACTION_SUBMIT:
+                services.entry_submit(entry=entry, only_if_changed=True)
+    except ValidationError as error:
+        _refuse(request, form, error)
+        return _render_form(request, form, contest=contest, entry=entry)
+    services.pending_image_delete(author_id=form.author.pk, form_token=form.token)
+    messages.success(request, _edit_outcome(entry, form.action, previous_revision))
+    return redirect("entry_detail", entry.pk)
+
+
+def _edit_outcome(entry: Entry, action: str, previous_revision: int) -> str:
+    if action == ACTION_SUBMIT and entry.revision > previous_revision:
+        return _("Revision %(number)d was submitted and is being run on the sample tasks.") % {
+            "number": entry.revision
+        }
+    if action == ACTION_SUBMIT:
+        return _(
+            "Nothing has changed since revision %(number)d, so it was not submitted again."
+        ) % {"number": entry.revision}
+    if entry.status == Entry.Status.SUBMITTED:
+        return _(
+            "Your changes were saved but not submitted: the contest still uses revision "
+            "%(number)d until you press “Submit revision”."
+        ) % {"number": entry.revision}
+    return _("Your draft was saved. It is not entered until you press “Submit entry”.")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def entry_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = _entry_for_author(request, pk)
+    refusal = _change_refusal(entry)
+    if refusal:
+        messages.error(request, refusal)
+        return redirect("entry_detail", entry.pk)
+    if request.method == "GET":
+        return render(request, "contest/entry_withdraw.html", {"entry": entry})
+    try:
+        services.entry_withdraw(entry=entry)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("entry_detail", entry.pk)
+    messages.success(
+        request,
+        _("Your entry “%(title)s” was withdrawn. Its pending runs were cancelled.")
+        % {"title": entry.title},
+    )
+    return redirect("contest_detail", entry.contest.slug)
+
+
+# --- The entry page ---------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def entry_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = _entry_for_viewer(request, pk)
+    revisions = selectors.entry_revisions(entry)
+    is_author = entry.author_id == request.user.pk
+    can_change = is_author and _change_refusal(entry) is None
+    minutes_saved = None
+    if entry.minutes_before is not None and entry.minutes_after is not None:
+        minutes_saved = entry.minutes_before - entry.minutes_after
+    return render(
+        request,
+        "contest/entry_detail.html",
+        {
+            "entry": entry,
+            "contest": entry.contest,
+            "revisions": revisions,
+            "is_author": is_author,
+            "can_change": can_change,
+            "unsubmitted_changes": (
+                entry.status == Entry.Status.SUBMITTED
+                and selectors.entry_differs_from_revision(
+                    entry, revisions[0] if revisions else None
+                )
+            ),
+            "minutes_saved": minutes_saved,
+            "submit_label": (
+                _("Submit revision")
+                if entry.status == Entry.Status.SUBMITTED
+                else _("Submit entry")
+            ),
+        },
+    )
+
+
+def _serve_image(file: FieldFile) -> FileResponse:
+    if not file:
+        raise Http404
+    # The stored files are our own re-encodings, so the extension is the truth; anything
+    # else is never served.
+    content_type = IMAGE_TYPES.get(posixpath.splitext(file.name or "")[1].lower())
+    if content_type is None:
+        raise Http404
+    try:
+        handle = file.open("rb")
+    except FileNotFoundError as missing:
+        raise Http404 from missing
+    response = FileResponse(handle, content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@login_required
+@require_GET
+def entry_image(request: HttpRequest, pk: int) -> FileResponse:
+    return _serve_image(_entry_for_viewer(request, pk).image)
+
+
+@login_required
+@require_GET
+def entry_thumbnail(request: HttpRequest, pk: int) -> FileResponse:
+    return _serve_image(_entry_for_viewer(request, pk).thumbnail)

@@ -1,0 +1,167 @@
+"""Reads for the staff pages, each scoped to the person asking (see STYLE.md)."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import BooleanField, Case, Count, Q, QuerySet, Value, When
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import ngettext
+
+from accounts.permissions import is_organiser
+from contest.models import Contest, Entry, EntryRevision, SampleTask
+
+# The text fields an EntryRevision freezes; the same names on Entry and EntryRevision.
+SNAPSHOT_FIELDS = (
+    "title",
+    "purpose",
+    "system_prompt",
+    "prompt_template",
+    "usage_notes",
+    "minutes_before",
+    "minutes_after",
+)
+
+
+# --- Contests -----------------------------------------------------------------------------
+
+
+def contests_visible_to(user: Any) -> QuerySet[Contest]:
+    """Every signed-in person sees contests once they leave draft; organisers see drafts."""
+    contests = Contest.objects.all()
+    if not is_organiser(user):
+        contests = contests.exclude(status=Contest.Status.DRAFT)
+    return contests
+
+
+def contest_list_for(user: Any) -> tuple[list[Contest], list[Contest]]:
+    """(accepting entries, soonest deadline first; the others, newest first).
+
+    One query whatever the number of contests: the person's own entry count is annotated.
+    """
+    now = timezone.now()
+    accepting = Q(status=Contest.Status.OPEN, opens_at__lte=now, closes_at__gt=now)
+    contests = contests_visible_to(user).annotate(
+        accepting_now=Case(
+            When(accepting, then=Value(True)), default=Value(False), output_field=BooleanField()
+        ),
+        my_entry_count=Count(
+            "entries",
+            filter=Q(entries__author=user) & ~Q(entries__status=Entry.Status.WITHDRAWN),
+        ),
+    )
+    open_ones: list[Contest] = []
+    others: list[Contest] = []
+    for contest in contests.order_by("closes_at"):
+        (open_ones if contest.accepting_now else others).append(contest)
+    others.sort(key=lambda c: c.opens_at, reverse=True)
+    return open_ones, others
+
+
+def contest_for_viewer(user: Any, slug: str) -> Contest:
+    """The contest, or 404 when it does not exist or is a draft the person may not see."""
+    return get_object_or_404(contests_visible_to(user), slug=slug)
+
+
+def tasks_for_entrants(contest: Contest) -> list[SampleTask]:
+    """Only the sample tasks an entrant may read; hidden ones stay secret."""
+    return list(contest.sample_tasks.filter(visible_to_entrants=True))
+
+
+def hidden_task_count(contest: Contest) -> int:
+    return contest.sample_tasks.filter(visible_to_entrants=False).count()
+
+
+# --- Placeholders ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Placeholders:
+    """Which `{{name}}` a prompt may use: only what every sample task provides."""
+
+    available: list[str]
+    # name -> the tasks that lack it (hidden tasks are counted, never named)
+    missing_from: dict[str, list[str]] = field(default_factory=dict)
+
+
+def placeholder_coverage(tasks: Iterable[SampleTask]) -> Placeholders:
+    """`input` always, plus each variable that every task provides. Pure: no query."""
+    tasks = list(tasks)
+    names_per_task = [set(task.template_variables()) for task in tasks]
+    every = set.intersection(*names_per_task) if names_per_task else set()
+    some = set.union(*names_per_task) if names_per_task else set()
+    available = ["input", *sorted(every - {"input"})]
+    missing_from: dict[str, list[str]] = {}
+    for name in sorted(some - every):
+        lacking = [t for t, names in zip(tasks, names_per_task, strict=True) if name not in names]
+        missing_from[name] = _task_labels(lacking)
+    return Placeholders(available=available, missing_from=missing_from)
+
+
+def _task_labels(tasks: list[SampleTask]) -> list[str]:
+    labels = [f"“{task.title}”" for task in tasks if task.visible_to_entrants]
+    hidden = sum(1 for task in tasks if not task.visible_to_entrants)
+    if hidden:
+        labels.append(
+            ngettext("%(count)d hidden sample task", "%(count)d hidden sample tasks", hidden)
+            % {"count": hidden}
+        )
+    return labels
+
+
+def contest_placeholders(contest: Contest) -> Placeholders:
+    # All tasks, hidden ones included: every task is run, so every task must fill it.
+    return placeholder_coverage(
+        contest.sample_tasks.only("contest", "title", "input", "variables", "visible_to_entrants")
+    )
+
+
+# --- Entries --------------------------------------------------------------------------------
+
+
+def entries_counting_towards_limit(*, contest: Contest, author: Any) -> QuerySet[Entry]:
+    """Drafts count as well as submitted entries; withdrawn ones free their place."""
+    return Entry.objects.filter(contest=contest, author=author).exclude(
+        status=Entry.Status.WITHDRAWN
+    )
+
+
+def entry_places_left(*, contest: Contest, author: Any) -> int:
+    used = entries_counting_towards_limit(contest=contest, author=author).count()
+    return max(contest.max_entries_per_person - used, 0)
+
+
+def entries_of_author(*, contest: Contest, author: Any) -> QuerySet[Entry]:
+    return (
+        Entry.objects.filter(contest=contest, author=author)
+        .select_related("category")
+        .order_by("created_at")
+    )
+
+
+def entries_visible_to(user: Any) -> QuerySet[Entry]:
+    """Entry pages: the author and organisers. Judges get their own blind view."""
+    entries = Entry.objects.select_related("contest", "category", "author")
+    if is_organiser(user):
+        return entries
+    return entries.filter(author=user)
+
+
+def entry_by_form_token(*, author: Any, form_token: Any) -> Entry | None:
+    if form_token is None:
+        return None
+    return Entry.objects.filter(author=author, form_token=form_token).first()
+
+
+def entry_revisions(entry: Entry) -> list[EntryRevision]:
+    return list(entry.revisions.order_by("-number"))
+
+
+def entry_differs_from_revision(entry: Entry, revision: EntryRevision | None) -> bool:
+    """Whether the working copy has changes that were never submitted."""
+    if revision is None:
+        return True
+    if (entry.category.name if entry.category else "") != revision.category_name:
+        return True
+    return any(getattr(entry, name) != getattr(revision, name) for name in SNAPSHOT_FIELDS)
