@@ -1,39 +1,202 @@
-"""Placeholder views: replaced by the real ones (work in progress)."""
+"""Organiser pages: contests, their settings, sample tasks and lifecycle. Thin views."""
 
-from django.http import HttpRequest, HttpResponse
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
 
-
-def organiser_home(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    return HttpResponse("organiser_home")
-
-
-def contest_create(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    return HttpResponse("contest_create")
-
-
-def contest_dashboard(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    return HttpResponse("contest_dashboard")
-
-
-def contest_edit(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    return HttpResponse("contest_edit")
+from accounts.models import User
+from accounts.permissions import organiser_required
+from contest import lifecycle, organiser_services
+from contest.checks import describe_check
+from contest.models import Contest, Entry, SampleTask
+from contest.organiser_forms import ContestForm, TaskForm, TaskImportForm
+from contest.task_csv import tasks_import_csv
 
 
-def contest_transition(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    return HttpResponse("contest_transition")
+def _contest_for_organiser(slug: str) -> Contest:
+    # Organisers share every contest; anyone else never reaches here (organiser_required).
+    return get_object_or_404(Contest, slug=slug)
 
 
-def task_create(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    return HttpResponse("task_create")
+def _task_for_organiser(contest: Contest, pk: int) -> SampleTask:
+    return get_object_or_404(SampleTask, contest=contest, pk=pk)
 
 
-def task_import(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    return HttpResponse("task_import")
+def _posted(request: HttpRequest) -> QueryDict | None:
+    """The POST data, even when empty, so an empty form is still validated."""
+    return request.POST if request.method == "POST" else None
 
 
-def task_edit(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    return HttpResponse("task_edit")
+def _organiser(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)  # organiser_required has let only signed-in users in
+    return user
 
 
-def task_move(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    return HttpResponse("task_move")
+@organiser_required
+def organiser_home(request: HttpRequest) -> HttpResponse:
+    contests = organiser_services.contests_for_organiser(user=_organiser(request))
+    return render(request, "contest/organiser/home.html", {"contests": contests})
+
+
+def _contest_form_page(request: HttpRequest, form: ContestForm) -> HttpResponse:
+    """Save a valid form; or re-show it (with what was typed) after an error or a search."""
+    # Validation writes the typed values onto the instance; links need the saved ones.
+    saved = {"slug": form.instance.slug, "title": form.instance.title} if form.instance.pk else None
+    form.searching = "search_judges" in request.POST
+    if request.method == "POST" and not form.searching and form.is_valid():
+        try:
+            contest = organiser_services.contest_save(
+                contest=form.save(commit=False),
+                categories=form.cleaned_data["categories"],
+                judges=form.cleaned_data["judges"],
+                created_by=_organiser(request),
+            )
+        except ValidationError as error:
+            form.add_error("categories", error)
+        else:
+            messages.success(request, _("The contest settings were saved."))
+            return redirect("organiser_contest", contest.slug)
+    form.limit_judge_choices(form["judge_search"].value() or "")
+    context = {"form": form, "contest": saved}
+    return render(request, "contest/organiser/contest_form.html", context)
+
+
+@organiser_required
+def contest_create(request: HttpRequest) -> HttpResponse:
+    return _contest_form_page(request, ContestForm(_posted(request)))
+
+
+@organiser_required
+def contest_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    contest = _contest_for_organiser(slug)
+    return _contest_form_page(request, ContestForm(_posted(request), instance=contest))
+
+
+@organiser_required
+def contest_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
+    contest = _contest_for_organiser(slug)
+    counts = organiser_services.entry_counts_by_status(contest=contest)
+    tasks = [
+        (task, [describe_check(check) for check in task.checks])
+        for task in contest.sample_tasks.all()
+    ]
+    context = {
+        "contest": contest,
+        "tasks": tasks,
+        "categories": contest.categories.all(),
+        "judges": contest.judges.select_related("department").order_by("email"),
+        "transitions": lifecycle.allowed_transitions(contest),
+        "entry_counts": [(label, counts[value]) for value, label in Entry.Status.choices],
+        "entry_total": sum(counts.values()),
+        "editable": lifecycle.model_settings_editable(contest),
+    }
+    return render(request, "contest/organiser/dashboard.html", context)
+
+
+@organiser_required
+@require_POST
+def contest_transition(request: HttpRequest, slug: str) -> HttpResponse:
+    contest = _contest_for_organiser(slug)
+    to_status = request.POST.get("to_status", "")
+    try:
+        lifecycle.contest_transition(contest=contest, to_status=to_status)
+    except lifecycle.TransitionError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("The contest is now “%(status)s”.") % {"status": contest.get_status_display()},
+        )
+        for warning in lifecycle.transition_warnings(contest, to_status):
+            messages.warning(request, warning)
+    return redirect("organiser_contest", contest.slug)
+
+
+def _tasks_locked(request: HttpRequest, contest: Contest) -> HttpResponse | None:
+    """A redirect with the reason when the contest's tasks can no longer change."""
+    try:
+        organiser_services.ensure_tasks_editable(contest)
+    except ValidationError as error:
+        messages.error(request, error.message)
+        return redirect("organiser_contest", contest.slug)
+    return None
+
+
+@organiser_required
+def task_create(request: HttpRequest, slug: str) -> HttpResponse:
+    contest = _contest_for_organiser(slug)
+    if locked := _tasks_locked(request, contest):
+        return locked
+    form = TaskForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            organiser_services.task_create(contest=contest, **form.task_fields())
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The sample task was added."))
+            return redirect("organiser_contest", contest.slug)
+    return render(request, "contest/organiser/task_form.html", {"contest": contest, "form": form})
+
+
+@organiser_required
+def task_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    contest = _contest_for_organiser(slug)
+    task = _task_for_organiser(contest, pk)
+    if locked := _tasks_locked(request, contest):
+        return locked
+    form = TaskForm(_posted(request), instance=task)
+    if request.method == "POST" and form.is_valid():
+        try:
+            organiser_services.task_update(task=task, fields=form.task_fields())
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The sample task was saved."))
+            return redirect("organiser_contest", contest.slug)
+    context = {"contest": contest, "form": form, "task": task}
+    return render(request, "contest/organiser/task_form.html", context)
+
+
+@organiser_required
+@require_POST
+def task_move(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    contest = _contest_for_organiser(slug)
+    task = _task_for_organiser(contest, pk)
+    direction = request.POST.get("direction")
+    if direction not in ("up", "down"):
+        return HttpResponseBadRequest(_("Choose “up” or “down”."))
+    if locked := _tasks_locked(request, contest):
+        return locked
+    organiser_services.task_move(task=task, direction=direction)
+    return redirect("organiser_contest", contest.slug)
+
+
+@organiser_required
+def task_import(request: HttpRequest, slug: str) -> HttpResponse:
+    contest = _contest_for_organiser(slug)
+    if locked := _tasks_locked(request, contest):
+        return locked
+    form = TaskImportForm(_posted(request), request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            tasks = tasks_import_csv(contest=contest, data=form.cleaned_data["file"])
+        except ValidationError as error:
+            form.add_error("file", error)
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)d sample task was imported.",
+                    "%(count)d sample tasks were imported.",
+                    len(tasks),
+                )
+                % {"count": len(tasks)},
+            )
+            return redirect("organiser_contest", contest.slug)
+    return render(request, "contest/organiser/task_import.html", {"contest": contest, "form": form})

@@ -1,0 +1,77 @@
+"""The admin: a look behind the pages. Revisions and runs are records, so read-only."""
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from contest.models import Category, Contest, Entry, EntryRevision, Run, SampleTask
+
+
+class CategoryInline(admin.TabularInline):
+    model = Category
+    extra = 0
+    fields = ["name", "position"]
+
+
+class SampleTaskInline(admin.StackedInline):
+    model = SampleTask
+    extra = 0
+    fields = ["title", "input", "variables", "visible_to_entrants", "checks", "position"]
+
+
+@admin.register(Contest)
+class ContestAdmin(admin.ModelAdmin):
+    list_display = ["title", "slug", "status", "opens_at", "closes_at", "model_provider"]
+    list_filter = ["status", "model_provider"]
+    search_fields = ["title", "slug"]
+    # Status changes go through the lifecycle (organiser dashboard), which checks guards.
+    readonly_fields = ["status", "created_by", "created_at"]
+    filter_horizontal = ["judges"]
+    inlines = [CategoryInline, SampleTaskInline]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records written by services; editing one here would break what judges compare."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Entry)
+class EntryAdmin(admin.ModelAdmin):
+    list_display = ["title", "contest", "author", "status", "revision", "submitted_at"]
+    list_filter = ["status", "contest"]
+    search_fields = ["title", "author__email", "author__display_name"]
+    list_select_related = ["contest", "author"]
+    raw_id_fields = ["author"]
+    readonly_fields = ["revision", "form_token", "submitted_at", "created_at", "updated_at"]
+
+
+@admin.register(EntryRevision)
+class EntryRevisionAdmin(ReadOnlyAdmin):
+    list_display = ["title", "entry", "number", "submitted_at"]
+    list_filter = ["entry__contest"]
+    search_fields = ["title", "entry__title"]
+    list_select_related = ["entry"]
+
+
+@admin.register(Run)
+class RunAdmin(ReadOnlyAdmin):
+    list_display = [
+        "pk",
+        "entry",
+        "sample_task",
+        "sample_index",
+        "status",
+        "attempts",
+        "model",
+        "cost_yen",
+        "finished_at",
+    ]
+    list_filter = ["status", "provider", "sample_task__contest"]
+    search_fields = ["entry__title", "error"]
+    list_select_related = ["entry", "sample_task"]

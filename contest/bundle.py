@@ -1,0 +1,370 @@
+"""The contest bundle: one JSON file with a contest, its categories and sample tasks.
+
+The format is in DESIGN.md ("Contest bundle"). Everything is checked before anything is
+written, every problem names its field path (`sample_tasks[2].checks[0].value`), and the
+import is one transaction: a broken bundle changes nothing.
+
+Criteria and awards are checked too, but not stored: the judging app that owns them does
+not exist yet, so the import reports them in its notes.
+"""
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from accounts.models import User
+from contest.bundle_reader import FieldReader, range_message
+from contest.checks import CHECK_TYPES, validate_checks
+from contest.models import Category, Contest, SampleTask
+from contest.organiser_services import variable_name_problem
+
+SLUG = re.compile(r"[-a-zA-Z0-9_]+\Z")
+TOP_LEVEL_KEYS = (
+    "slug",
+    "title",
+    "status",
+    "description",
+    "opens_at",
+    "closes_at",
+    "model",
+    "samples_per_task",
+    "judges_per_entry",
+    "recuse_same_department",
+    "max_entries_per_person",
+    "allow_gallery_sharing",
+    "token_budget",
+    "yen_budget",
+    "categories",
+    "sample_tasks",
+    "criteria",
+    "awards",
+)
+MODEL_KEYS = ("provider", "name", "temperature", "max_tokens")
+TASK_KEYS = ("title", "input", "variables", "visible_to_entrants", "checks")
+CRITERION_KEYS = ("name", "weight", "description")
+AWARD_KEYS = ("name", "count")
+MAX_YEN = Decimal("9999999999.99")
+
+
+class BundleError(ValidationError):
+    """Everything wrong with a bundle; each message starts with the field path."""
+
+
+@dataclass
+class ContestBundle:
+    """A checked bundle: the contest's own fields, then what belongs to it."""
+
+    fields: dict[str, Any]
+    categories: list[str] = field(default_factory=list)
+    sample_tasks: list[dict[str, Any]] = field(default_factory=list)
+    criteria: list[dict[str, Any]] = field(default_factory=list)
+    awards: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class BundleImport:
+    contest: Contest
+    notes: list[str]
+
+
+def _max_length(model: type[Any], name: str) -> int:
+    return int(model._meta.get_field(name).max_length)
+
+
+# --- Validation -----------------------------------------------------------------------
+
+
+def _contest_fields(reader: FieldReader, data: dict[str, Any]) -> dict[str, Any]:
+    slug = reader.text(data, "slug", "", max_length=_max_length(Contest, "slug"))
+    if slug and not SLUG.match(slug):
+        reader.fail("slug", _("use only letters, digits, hyphens and underscores."))
+    status = data.get("status", Contest.Status.DRAFT)
+    if status not in Contest.Status.values:
+        reader.fail(
+            "status",
+            _("must be one of %(values)s.") % {"values": ", ".join(Contest.Status.values)},
+        )
+        status = Contest.Status.DRAFT
+    fields: dict[str, Any] = {
+        "slug": slug,
+        "title": reader.text(data, "title", "", max_length=_max_length(Contest, "title")),
+        "status": status,
+        "description": reader.text(data, "description", "", required=False),
+        "opens_at": reader.moment(data, "opens_at"),
+        "closes_at": reader.moment(data, "closes_at"),
+        "samples_per_task": reader.integer(
+            data, "samples_per_task", "", default=1, minimum=1, maximum=10
+        ),
+        "judges_per_entry": reader.integer(data, "judges_per_entry", "", default=3, minimum=1),
+        "recuse_same_department": reader.boolean(data, "recuse_same_department", "", default=True),
+        "max_entries_per_person": reader.integer(
+            data, "max_entries_per_person", "", default=3, minimum=1, maximum=1000
+        ),
+        "allow_gallery_sharing": reader.boolean(data, "allow_gallery_sharing", "", default=True),
+        "token_budget": reader.integer(data, "token_budget", "", default=None, minimum=0),
+        "yen_budget": _yen(reader, data),
+    }
+    if fields["opens_at"] and fields["closes_at"] and fields["closes_at"] <= fields["opens_at"]:
+        reader.fail("closes_at", _("must be later than opens_at."))
+    fields.update(_model_fields(reader, data))
+    return fields
+
+
+def _yen(reader: FieldReader, data: dict[str, Any]) -> Decimal | None:
+    value = data.get("yen_budget")
+    if value is None:
+        return None
+    try:
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise InvalidOperation
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        reader.fail("yen_budget", _("must be an amount in yen, e.g. 5000."))
+        return None
+    if not amount.is_finite() or amount < 0 or amount > MAX_YEN:
+        reader.fail("yen_budget", range_message(0, float(MAX_YEN)))
+        return None
+    return amount.quantize(Decimal("0.01"))
+
+
+def _model_fields(reader: FieldReader, data: dict[str, Any]) -> dict[str, Any]:
+    """The model settings; left out, they are the platform's defaults."""
+    model = reader.obj(data.get("model", {}), "model", MODEL_KEYS) or {}
+    provider = model.get("provider", settings.LLM_PROVIDER)
+    if provider not in Contest.Provider.values:
+        reader.fail(
+            "model.provider",
+            _("must be one of %(values)s.") % {"values": ", ".join(Contest.Provider.values)},
+        )
+    name_limit = _max_length(Contest, "model_name")
+    return {
+        "model_provider": provider,
+        "model_name": reader.text(model, "name", "model", required=False, max_length=name_limit)
+        or settings.LLM_MODEL,
+        "temperature": reader.number(
+            model, "temperature", "model", default=0.2, minimum=0, maximum=2
+        ),
+        "max_tokens": reader.integer(
+            model, "max_tokens", "model", default=800, minimum=1, maximum=32000
+        ),
+    }
+
+
+def _categories(reader: FieldReader, data: dict[str, Any]) -> list[str]:
+    names: list[str] = []
+    limit = _max_length(Category, "name")
+    for index, value in enumerate(reader.items(data, "categories", "")):
+        path = f"categories[{index}]"
+        if not isinstance(value, str) or not value.strip():
+            reader.fail(path, _("must be a non-empty text."))
+            continue
+        name = value.strip()
+        if len(name) > limit:
+            reader.fail(path, _("is longer than %(max)d characters.") % {"max": limit})
+        elif name in names:
+            reader.fail(path, _("“%(name)s” appears twice.") % {"name": name})
+        names.append(name)
+    return names
+
+
+def _variables(reader: FieldReader, value: Any, path: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        reader.fail(path, _("must be an object of name: value pairs."))
+        return {}
+    for name, item in value.items():
+        problem = variable_name_problem(name)
+        if problem:
+            reader.fail(f"{path}.{name}", problem)
+        elif not isinstance(item, str | int | float) or isinstance(item, bool):
+            reader.fail(f"{path}.{name}", _("must be text or a number."))
+    return value
+
+
+def _check_path(item: Any) -> str:
+    """Which part of a check its problem is in, for the path in the message."""
+    if not isinstance(item, dict):
+        return ""
+    if item.get("type") not in CHECK_TYPES:
+        return ".type"
+    if set(item) <= {"type", "value"}:
+        return ".value"
+    return ""
+
+
+def _checks(reader: FieldReader, value: Any, path: str) -> list[dict[str, Any]]:
+    if not isinstance(value, list):
+        reader.fail(path, _("must be a list ([…])."))
+        return []
+    checks: list[dict[str, Any]] = []
+    for index, item in enumerate(value):
+        try:
+            checks.extend(validate_checks([item]))
+        except ValidationError as error:
+            problem = (error.params or {}).get("problem") or " ".join(error.messages)
+            reader.fail(f"{path}[{index}]{_check_path(item)}", str(problem))
+    return checks
+
+
+def _sample_tasks(reader: FieldReader, data: dict[str, Any]) -> list[dict[str, Any]]:
+    tasks = []
+    title_limit = _max_length(SampleTask, "title")
+    for index, value in enumerate(reader.items(data, "sample_tasks", "")):
+        path = f"sample_tasks[{index}]"
+        task = reader.obj(value, path, TASK_KEYS)
+        if task is None:
+            continue
+        tasks.append(
+            {
+                "title": reader.text(task, "title", path, max_length=title_limit),
+                "input": reader.text(task, "input", path),
+                "variables": _variables(reader, task.get("variables", {}), f"{path}.variables"),
+                "visible_to_entrants": reader.boolean(
+                    task, "visible_to_entrants", path, default=True
+                ),
+                "checks": _checks(reader, task.get("checks", []), f"{path}.checks"),
+            }
+        )
+    return tasks
+
+
+def _named_items(
+    reader: FieldReader, data: dict[str, Any], key: str, allowed: tuple[str, ...]
+) -> list[dict[str, Any]]:
+    """Criteria or awards: objects with a unique name, checked and kept as given."""
+    items, names = [], set()
+    for index, value in enumerate(reader.items(data, key, "")):
+        path = f"{key}[{index}]"
+        item = reader.obj(value, path, allowed)
+        if item is None:
+            continue
+        name = reader.text(item, "name", path, max_length=100)
+        if name and name in names:
+            reader.fail(f"{path}.name", _("“%(name)s” appears twice.") % {"name": name})
+        names.add(name)
+        if key == "criteria":
+            reader.number(item, "weight", path, default=1, minimum=0, above_minimum=True)
+            reader.text(item, "description", path, required=False)
+        else:
+            reader.integer(item, "count", path, default=1, minimum=1, maximum=100)
+        items.append(item)
+    return items
+
+
+def bundle_validate(data: Any, *, now: datetime | None = None) -> ContestBundle:
+    """The checked bundle, or BundleError listing every problem with its field path."""
+    if not isinstance(data, dict):
+        raise BundleError(_("The bundle must be one JSON object ({…}) with the contest's fields."))
+    reader = FieldReader()
+    top = reader.obj(data, "", TOP_LEVEL_KEYS) or {}
+    bundle = ContestBundle(
+        fields=_contest_fields(reader, top),
+        categories=_categories(reader, top),
+        sample_tasks=_sample_tasks(reader, top),
+        criteria=_named_items(reader, top, "criteria", CRITERION_KEYS),
+        awards=_named_items(reader, top, "awards", AWARD_KEYS),
+    )
+    # An open contest must be able to take entries, as when an organiser opens one.
+    if bundle.fields["status"] == Contest.Status.OPEN:
+        if not bundle.sample_tasks:
+            reader.fail("sample_tasks", _("an open contest needs at least one sample task."))
+        closes_at = bundle.fields["closes_at"]
+        if closes_at and closes_at <= (now or timezone.now()):
+            reader.fail("closes_at", _("is in the past, so the contest cannot be open."))
+    if reader.errors:
+        raise BundleError(reader.errors)
+    return bundle
+
+
+# --- Import ---------------------------------------------------------------------------
+
+
+def bundle_load_file(path: Path) -> Any:
+    """The JSON data in the file; a BundleError says where it is not valid JSON."""
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as error:
+        raise BundleError(
+            _("%(file)s: cannot be read (%(error)s).") % {"file": path, "error": error.strerror}
+        ) from error
+    except UnicodeDecodeError as error:
+        raise BundleError(_("%(file)s: is not UTF-8 text.") % {"file": path}) from error
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise BundleError(
+            _("%(file)s: not valid JSON at line %(line)d, column %(column)d: %(error)s.")
+            % {"file": path, "line": error.lineno, "column": error.colno, "error": error.msg}
+        ) from error
+
+
+def _remove_existing(slug: str, *, replace: bool) -> bool:
+    """Delete the contest with this slug when allowed; True when there was one."""
+    existing = Contest.objects.filter(slug=slug).first()
+    if existing is None:
+        return False
+    if not replace:
+        raise BundleError(
+            _(
+                "slug: a contest “%(slug)s” already exists. Choose another slug, or use "
+                "--replace to replace it (only while nobody has entered it)."
+            )
+            % {"slug": slug}
+        )
+    entries = existing.entries.count()
+    if entries:
+        raise BundleError(
+            ngettext(
+                "slug: the contest “%(slug)s” has %(count)d entry, so it cannot be replaced.",
+                "slug: the contest “%(slug)s” has %(count)d entries, so it cannot be replaced.",
+                entries,
+            )
+            % {"slug": slug, "count": entries}
+        )
+    existing.delete()
+    return True
+
+
+@transaction.atomic
+def bundle_import(
+    *,
+    data: Any,
+    replace: bool = False,
+    created_by: User | None = None,
+    now: datetime | None = None,
+) -> BundleImport:
+    """Create the contest, its categories and sample tasks from bundle data, all or none."""
+    bundle = bundle_validate(data, now=now)
+    replaced = _remove_existing(bundle.fields["slug"], replace=replace)
+    contest = Contest.objects.create(**bundle.fields, created_by=created_by)
+    Category.objects.bulk_create(
+        Category(contest=contest, name=name, position=position)
+        for position, name in enumerate(bundle.categories)
+    )
+    SampleTask.objects.bulk_create(
+        SampleTask(contest=contest, position=position, **task)
+        for position, task in enumerate(bundle.sample_tasks)
+    )
+    notes = []
+    if replaced:
+        notes.append(_("The contest “%(slug)s” was replaced.") % {"slug": contest.slug})
+    if bundle.criteria or bundle.awards:
+        notes.append(
+            _(
+                "%(criteria)d criteria and %(awards)d awards were checked but not stored: "
+                "judging is not set up yet. Add them when the judging settings are available."
+            )
+            % {"criteria": len(bundle.criteria), "awards": len(bundle.awards)}
+        )
+    notes.append(_("Judges are not part of a bundle: choose them on the contest's settings page."))
+    return BundleImport(contest=contest, notes=notes)

@@ -1,0 +1,225 @@
+"""The contest lifecycle: draft → open → judging → results → published.
+
+Plain functions. Each guard explains itself in words an organiser can act on, so the
+dashboard can show every button with the reason it is (or is not) available.
+"""
+
+from datetime import datetime
+from typing import NamedTuple
+
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from contest.models import Contest, Entry, SampleTask
+
+Status = Contest.Status
+
+# The only forward step from each state; nothing may be skipped.
+NEXT_STATUS: dict[str, str] = {
+    Status.DRAFT: Status.OPEN,
+    Status.OPEN: Status.JUDGING,
+    Status.JUDGING: Status.RESULTS,
+    Status.RESULTS: Status.PUBLISHED,
+}
+# The only step back: an open contest nobody has entered yet can return to draft.
+PREVIOUS_STATUS: dict[str, str] = {Status.OPEN: Status.DRAFT}
+
+# Each target status has one way in, so the target names the action.
+ACTION_LABELS: dict[str, Promise] = {
+    Status.OPEN: gettext_lazy("Open for entries"),
+    Status.DRAFT: gettext_lazy("Back to draft"),
+    Status.JUDGING: gettext_lazy("Close entries and start judging"),
+    Status.RESULTS: gettext_lazy("Finish judging and prepare results"),
+    Status.PUBLISHED: gettext_lazy("Publish the results"),
+}
+
+# While entries exist, model settings and sample tasks may change only in these states:
+# later, judges compare outputs that must all come from the same settings.
+EDITABLE_STATUSES = (Status.DRAFT, Status.OPEN)
+
+
+class TransitionError(ValidationError):
+    """A status change that is not allowed, with a message that says why and what to do."""
+
+
+class Transition(NamedTuple):
+    status: str
+    ok: bool
+    reason: str
+
+    @property
+    def label(self) -> str:
+        return str(ACTION_LABELS[self.status])
+
+
+def _when(value: datetime) -> str:
+    return date_format(timezone.localtime(value), "Y-m-d H:i")
+
+
+def _has_entries() -> Exists:
+    return Exists(Entry.objects.filter(contest=OuterRef("pk")))
+
+
+def _has_tasks() -> Exists:
+    return Exists(SampleTask.objects.filter(contest=OuterRef("pk")))
+
+
+def _guard_problem(contest: Contest, to_status: str, now: datetime) -> TransitionError | None:
+    """Why `contest` cannot move to `to_status` now, or None when it can."""
+    current = contest.status
+    if to_status == current:
+        return TransitionError(
+            _("The contest is already “%(status)s”.") % {"status": Status(current).label},
+            code="same_status",
+        )
+    if to_status not in Status.values:
+        return TransitionError(_("Unknown status “%(status)s”.") % {"status": to_status})
+    if to_status == Status.PUBLISHED and current != Status.RESULTS:
+        return TransitionError(
+            _(
+                "Results can be published only after judging has finished "
+                "and the results are ready."
+            ),
+            code="publish_needs_results",
+        )
+    if to_status not in (NEXT_STATUS.get(current), PREVIOUS_STATUS.get(current)):
+        return TransitionError(
+            _(
+                "A contest cannot go from “%(current)s” to “%(target)s”: "
+                "it moves one step at a time (draft, open, judging, results, published)."
+            )
+            % {"current": Status(current).label, "target": Status(to_status).label},
+            code="skip",
+        )
+    if to_status == Status.OPEN:
+        if not contest.sample_tasks.exists():
+            return TransitionError(
+                _(
+                    "Add at least one sample task before opening: "
+                    "every entry is run on the sample tasks."
+                ),
+                code="no_sample_task",
+            )
+        if contest.closes_at <= now:
+            return TransitionError(
+                _(
+                    "The closing time (%(closes)s) has already passed. "
+                    "Edit the contest and set a closing time in the future first."
+                )
+                % {"closes": _when(contest.closes_at)},
+                code="closes_in_past",
+            )
+    if to_status == Status.DRAFT and contest.entries.exists():
+        return TransitionError(
+            _(
+                "Staff have already entered this contest, so it cannot go back to draft. "
+                "Edit the settings while it stays open instead."
+            ),
+            code="has_entries",
+        )
+    if to_status == Status.JUDGING and now < contest.opens_at:
+        return TransitionError(
+            _(
+                "The contest has not started yet (it opens at %(opens)s). "
+                "Wait until it opens, or move the opening time earlier."
+            )
+            % {"opens": _when(contest.opens_at)},
+            code="before_opens",
+        )
+    return None
+
+
+def _ok_note(contest: Contest, to_status: str, now: datetime) -> str:
+    """What happens next, and any warning the organiser should see before pressing."""
+    if to_status == Status.OPEN:
+        if contest.opens_at > now:
+            return _("Staff can enter from %(opens)s until %(closes)s.") % {
+                "opens": _when(contest.opens_at),
+                "closes": _when(contest.closes_at),
+            }
+        return _("Staff can enter until %(closes)s.") % {"closes": _when(contest.closes_at)}
+    if to_status == Status.DRAFT:
+        return _("Staff can no longer see or enter the contest until you open it again.")
+    if to_status == Status.JUDGING:
+        notes = [_("After this, nobody can submit or revise an entry.")]
+        if now < contest.closes_at:
+            notes.append(
+                _("The closing time (%(closes)s) has not come yet; this closes entries early.")
+                % {"closes": _when(contest.closes_at)}
+            )
+        if not contest.judges.exists():
+            notes.append(_("Warning: no judges are chosen yet. Choose them in the settings."))
+        return " ".join(notes)
+    if to_status == Status.RESULTS:
+        return _("Judging ends; you can review the ranking and awards before publishing.")
+    return _("Everyone can see the results and the winning prompts.")
+
+
+def _status_condition(to_status: str) -> Q:
+    """The guards the database itself re-checks in the update, so a race cannot slip by."""
+    if to_status == Status.OPEN:
+        return Q(_has_tasks())
+    if to_status == Status.DRAFT:
+        return ~Q(_has_entries())
+    return Q()
+
+
+def allowed_transitions(contest: Contest, now: datetime | None = None) -> list[Transition]:
+    """Every step the contest could take from its current state, with why or why not."""
+    now = now or timezone.now()
+    targets = [
+        status
+        for status in (NEXT_STATUS.get(contest.status), PREVIOUS_STATUS.get(contest.status))
+        if status
+    ]
+    transitions = []
+    for status in targets:
+        problem = _guard_problem(contest, status, now)
+        if problem is None:
+            transitions.append(Transition(status, True, _ok_note(contest, status, now)))
+        else:
+            transitions.append(Transition(status, False, str(problem.message)))
+    return transitions
+
+
+def transition_warnings(contest: Contest, to_status: str) -> list[str]:
+    """Things that are allowed but deserve a second look after the change."""
+    if to_status == Status.JUDGING and not contest.judges.exists():
+        return [_("No judges are chosen yet. Choose them in the settings before judging starts.")]
+    return []
+
+
+def contest_transition(*, contest: Contest, to_status: str, now: datetime | None = None) -> Contest:
+    """Move the contest one step; raise TransitionError (with the reason) when not allowed."""
+    now = now or timezone.now()
+    problem = _guard_problem(contest, to_status, now)
+    if problem is not None:
+        raise problem
+    changed = Contest.objects.filter(
+        _status_condition(to_status), pk=contest.pk, status=contest.status
+    ).update(status=to_status)
+    if changed != 1:
+        fresh = Contest.objects.get(pk=contest.pk)
+        # Same status: a guard the database re-checked failed (an entry just arrived).
+        if fresh.status == contest.status:
+            problem = _guard_problem(fresh, to_status, now)
+        raise problem or TransitionError(
+            _(
+                "Someone else changed this contest at the same time (it is now “%(status)s”). "
+                "Reload the page and try again."
+            )
+            % {"status": Status(fresh.status).label},
+            code="concurrent",
+        )
+    contest.status = to_status
+    return contest
+
+
+def model_settings_editable(contest: Contest) -> bool:
+    """Model settings and sample tasks may change while nobody depends on them yet."""
+    return contest.status in EDITABLE_STATUSES or not contest.entries.exists()

@@ -1,0 +1,49 @@
+"""`manage.py import_contest FILE.json [--replace]`: a contest from a bundle (DESIGN.md)."""
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
+
+from contest.bundle import BundleError, bundle_import, bundle_load_file
+
+
+class Command(BaseCommand):
+    help = "Create a contest with its categories and sample tasks from a JSON bundle."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", type=Path, help="The bundle, a UTF-8 JSON file.")
+        parser.add_argument(
+            "--replace",
+            action="store_true",
+            help="Replace a contest with the same slug, if nobody has entered it yet.",
+        )
+
+    def handle(self, *args: Any, file: Path, replace: bool, **options: Any) -> None:
+        try:
+            result = bundle_import(data=bundle_load_file(file), replace=replace)
+        except BundleError as error:
+            problems = "\n".join(f"  - {message}" for message in error.messages)
+            raise CommandError(
+                _("The bundle was not imported; nothing was changed.\n%(problems)s")
+                % {"problems": problems}
+            ) from error
+        contest = result.contest
+        self.stdout.write(
+            self.style.SUCCESS(
+                _(
+                    "Imported “%(title)s” (%(slug)s): status %(status)s, %(categories)d "
+                    "categories, %(tasks)d sample tasks."
+                )
+                % {
+                    "title": contest.title,
+                    "slug": contest.slug,
+                    "status": contest.status,
+                    "categories": contest.categories.count(),
+                    "tasks": contest.sample_tasks.count(),
+                }
+            )
+        )
+        for note in result.notes:
+            self.stdout.write(note)
