@@ -256,3 +256,23 @@ def task_move(*, task: SampleTask, direction: str) -> None:
             other.position = position
             changed.append(other)
     SampleTask.objects.bulk_update(changed, ["position"])
+
+
+@transaction.atomic
+def task_delete(*, task: SampleTask) -> None:
+    """Remove a task nobody's entry has run on yet; the others keep dense positions."""
+    ensure_tasks_editable(task.contest)
+    if task.runs.exists():
+        raise ValidationError(
+            _(
+                "Entries have already run on this sample task, so it cannot be deleted; "
+                "their results would be lost. Hide it from entrants instead if needed."
+            ),
+            code="task_has_runs",
+        )
+    contest_id = task.contest_id
+    task.delete()
+    remaining = list(SampleTask.objects.select_for_update().filter(contest_id=contest_id))
+    for position, other in enumerate(remaining):
+        other.position = position
+    SampleTask.objects.bulk_update(remaining, ["position"])

@@ -178,6 +178,20 @@ def task_move(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 @organiser_required
+@require_POST
+def task_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    contest = _contest_for_organiser(slug)
+    task = _task_for_organiser(contest, pk)
+    try:
+        organiser_services.task_delete(task=task)
+    except ValidationError as error:
+        messages.error(request, error.message)
+        return redirect("organiser_task_edit", contest.slug, task.pk)
+    messages.success(request, _("The sample task was deleted."))
+    return redirect("organiser_contest", contest.slug)
+
+
+@organiser_required
 def task_import(request: HttpRequest, slug: str) -> HttpResponse:
     contest = _contest_for_organiser(slug)
     if locked := _tasks_locked(request, contest):

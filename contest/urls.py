@@ -64,6 +64,11 @@ urlpatterns = [
         name="organiser_task_edit",
     ),
     path(
+        "organise/contests/<slug:slug>/tasks/<int:pk>/delete/",
+        organiser_views.task_delete,
+        name="organiser_task_delete",
+    ),
+    path(
         "organise/contests/<slug:slug>/tasks/<int:pk>/move/",
         organiser_views.task_move,
         name="organiser_task_move",

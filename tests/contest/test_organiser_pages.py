@@ -11,10 +11,11 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import User
 from contest.models import Category, Contest, Entry, SampleTask
+from contest.services import entry_submit
 from tests import factories
 
 Status = Contest.Status
@@ -616,3 +617,44 @@ def test_dashboard_and_home_show_japan_time(organiser_client: Client) -> None:
     dashboard = organiser_client.get(reverse("organiser_contest", args=[contest.slug]))
     assert "2025-06-02 09:00" in home
     assert "2025-06-02 09:00" in dashboard.content.decode()
+
+
+def test_organiser_deletes_a_task_without_runs_and_positions_stay_dense(
+    client: Client, organiser: User, open_contest: Contest
+) -> None:
+    first, second = open_contest.sample_tasks.all()
+    client.force_login(organiser)
+    response = client.post(
+        reverse("organiser_task_delete", args=[open_contest.slug, first.pk]), follow=True
+    )
+    assert response.status_code == 200
+    assert list(open_contest.sample_tasks.values_list("pk", "position")) == [(second.pk, 0)]
+
+
+def test_task_with_runs_cannot_be_deleted_and_the_reason_is_shown(
+    client: Client, organiser: User, staff: User, open_contest: Contest
+) -> None:
+    entry = factories.make_entry(
+        open_contest, staff, prompt_template="次の文章を要約してください。{{input}}"
+    )
+    entry_submit(entry=entry)
+    task = open_contest.sample_tasks.first()
+    assert task is not None
+    client.force_login(organiser)
+    with translation.override("en"):
+        response = client.post(
+            reverse("organiser_task_delete", args=[open_contest.slug, task.pk]),
+            follow=True,
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+    assert SampleTask.objects.filter(pk=task.pk).exists()
+    assert "cannot be deleted" in response.content.decode()
+
+
+def test_staff_cannot_delete_a_task(client: Client, staff: User, open_contest: Contest) -> None:
+    task = open_contest.sample_tasks.first()
+    assert task is not None
+    client.force_login(staff)
+    response = client.post(reverse("organiser_task_delete", args=[open_contest.slug, task.pk]))
+    assert response.status_code == 403
+    assert SampleTask.objects.filter(pk=task.pk).exists()
