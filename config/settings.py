@@ -255,14 +255,26 @@ CONTENT_SECURITY_POLICY = {
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or "filesystem://"
 # The embedded broker's folders (created by config/celery.py); a test points it elsewhere.
 CELERY_BROKER_FOLDER = Path(os.environ.get("CELERY_BROKER_FOLDER") or VAR_DIR / "broker")
-if CELERY_BROKER_URL.startswith("filesystem://"):
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
-        "data_folder_in": str(CELERY_BROKER_FOLDER / "queue"),
-        "data_folder_out": str(CELERY_BROKER_FOLDER / "queue"),
-        "control_folder": str(CELERY_BROKER_FOLDER / "control"),
-        "processed_folder": str(CELERY_BROKER_FOLDER / "processed"),
+
+
+def filesystem_broker_options(folder: Path) -> dict[str, object]:
+    """Kombu's filesystem transport: one folder both ways, so every process shares it."""
+    return {
+        "data_folder_in": str(folder / "queue"),
+        "data_folder_out": str(folder / "queue"),
+        "control_folder": str(folder / "control"),
+        "processed_folder": str(folder / "processed"),
         "store_processed": False,
+        # Seconds between looks at an empty (or, for a busy worker, full) queue; kombu's
+        # 1 s default would cap a worker at about `concurrency` runs a second.
+        "polling_interval": 0.1,
     }
+
+
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = filesystem_broker_options(
+        CELERY_BROKER_FOLDER
+    )
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         # Longer than any countdown we schedule, so a delayed retry is not redelivered early.

@@ -1,23 +1,121 @@
-"""Placeholder views: replaced by the real ones (work in progress)."""
+"""Run pages: an entry's runs (an htmx partial that polls while runs are pending) and the
+organiser's run monitor with its actions. Thin: reads in run_selectors, writes in runs."""
 
-from django.http import HttpRequest, HttpResponse
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.middleware import HtmxDetails
+
+from accounts.permissions import organiser_required
+from contest.models import Contest, Entry
+from contest.run_selectors import contest_run_monitor, entry_for_run_viewer, entry_run_grid
+from contest.runs import runs_cancel_pending, runs_release_held, runs_retry_failed
 
 
-def entry_runs(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    return HttpResponse("entry_runs")
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
 
 
-def entry_retry_failed(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    return HttpResponse("entry_retry_failed")
+def _entry_for_runs(request: HttpRequest, pk: int) -> Entry:
+    """The entry if the person is its author or an organiser; 404 for anyone else."""
+    entry = entry_for_run_viewer(request.user, pk)
+    if entry is None:
+        raise Http404
+    return entry
 
 
-def run_monitor(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    return HttpResponse("run_monitor")
+def _may_retry(entry: Entry) -> bool:
+    return entry.status != Entry.Status.WITHDRAWN
 
 
-def contest_retry_failed(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    return HttpResponse("contest_retry_failed")
+def _render_entry_runs(request: HtmxHttpRequest, entry: Entry) -> HttpResponse:
+    context = {"grid": entry_run_grid(entry=entry, viewer=request.user), "entry": entry}
+    context["may_retry"] = _may_retry(entry)
+    # htmx swaps the partial in place; a plain visit gets a whole page around it.
+    template = "contest/runs/_entry_runs.html" if request.htmx else "contest/runs/entry_runs.html"
+    return render(request, template, context)
 
 
-def contest_cancel_pending(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    return HttpResponse("contest_cancel_pending")
+@login_required
+@require_GET
+def entry_runs(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    return _render_entry_runs(request, _entry_for_runs(request, pk))
+
+
+@login_required
+@require_POST
+def entry_retry_failed(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    entry = _entry_for_runs(request, pk)
+    if not _may_retry(entry):
+        raise Http404
+    count = runs_retry_failed(entry=entry)
+    if request.htmx:
+        return _render_entry_runs(request, entry)
+    messages.success(request, _retried_message(count))
+    return redirect("entry_runs", pk=entry.pk)
+
+
+def _retried_message(count: int) -> str:
+    return ngettext(
+        "%(count)d failed run will be run again.", "%(count)d failed runs will be run again.", count
+    ) % {"count": count}
+
+
+@organiser_required
+@require_http_methods(["GET", "POST"])
+def run_monitor(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """GET shows the monitor; POST releases the runs held by the budget."""
+    contest = get_object_or_404(Contest, slug=slug)
+    if request.method == "POST":
+        released = runs_release_held(contest=contest)
+        if released:
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)d held run was released.",
+                    "%(count)d held runs were released.",
+                    released,
+                )
+                % {"count": released},
+            )
+        else:
+            messages.warning(
+                request,
+                _("Nothing was released: raise the budget first, or there are no held runs."),
+            )
+        return redirect("run_monitor", slug=contest.slug)
+    context: dict[str, Any] = {
+        "contest": contest,
+        "monitor": contest_run_monitor(contest=contest),
+    }
+    template = "contest/runs/_monitor.html" if request.htmx else "contest/runs/monitor.html"
+    return render(request, template, context)
+
+
+@organiser_required
+@require_POST
+def contest_retry_failed(request: HttpRequest, slug: str) -> HttpResponse:
+    contest = get_object_or_404(Contest, slug=slug)
+    messages.success(request, _retried_message(runs_retry_failed(contest=contest)))
+    return redirect("run_monitor", slug=contest.slug)
+
+
+@organiser_required
+@require_POST
+def contest_cancel_pending(request: HttpRequest, slug: str) -> HttpResponse:
+    contest = get_object_or_404(Contest, slug=slug)
+    count = runs_cancel_pending(contest=contest)
+    messages.success(
+        request,
+        ngettext(
+            "%(count)d pending run was cancelled.", "%(count)d pending runs were cancelled.", count
+        )
+        % {"count": count},
+    )
+    return redirect("run_monitor", slug=contest.slug)

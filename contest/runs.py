@@ -1,30 +1,91 @@
 """Run services: every write to a Run goes through here (see DESIGN.md "Runs").
 
 The database is the truth and the broker only rings the bell: a message carries a run id
-and nothing else, so a lost or duplicated message costs nothing but a little time.
+and nothing else, so a lost or duplicated message costs nothing but a little time. Every
+state change is a conditional update on the state the caller saw; a worker finishing a
+run also names the attempt it claimed, so a run the reconciler handed to another worker
+is never written twice.
 """
 
-from celery import current_app
-from django.db import transaction
-from django.utils import timezone
+import logging
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
 
-from contest.models import EntryRevision, Run
+from celery import current_app
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext, ngettext
+from kombu.exceptions import ChannelError
+
+from contest import llm, throttle
+from contest.checks import run_checks
+from contest.models import Contest, Entry, EntryRevision, Run
+from contest.run_selectors import contest_budget_spent, contest_runs, current_runs
 from contest.templating import build_messages
 
+logger = logging.getLogger(__name__)
+
 EXECUTE_RUN_TASK = "contest.tasks.execute_run"
+LLM_QUEUE = "llm"
+# Publish and mark in slices: keeps `pk IN (...)` under every database's parameter limit.
+_CHUNK = 500
+# A later retry is left to the reconciler rather than to a countdown: a delayed message
+# waits in a worker's memory, and Redis hands it to another worker after its visibility
+# timeout.
+MAX_COUNTDOWN_SECONDS = 600
+# The reconciler re-publishes at most this many forgotten runs a minute, oldest first;
+# far more than the workers can call in that time.
+RECONCILE_BATCH = 2000
 
 
-def enqueue_run_ids(run_ids: list[int]) -> None:
+# --- Publishing -----------------------------------------------------------------------------
+
+
+def _chunks(ids: list[int]) -> Iterator[list[int]]:
+    for start in range(0, len(ids), _CHUNK):
+        yield ids[start : start + _CHUNK]
+
+
+def publish_run_ids(run_ids: list[int], *, countdown: float | None = None) -> None:
+    """Send one message per run now, and record when, so the reconciler leaves them be.
+
+    A broker that refuses stops the loop: the runs not marked are found by the
+    reconciler, which would otherwise spend a retry policy's wait on every one of them.
+    """
+    for chunk in _chunks(run_ids):
+        for run_id in chunk:
+            current_app.send_task(EXECUTE_RUN_TASK, args=[run_id], countdown=countdown)
+        Run.objects.filter(pk__in=chunk).update(enqueued_at=timezone.now())
+
+
+def enqueue_run_ids(run_ids: list[int], *, countdown: float | None = None) -> None:
     """Ring the bell for these runs once the transaction that made them commits."""
-
-    def publish() -> None:
-        for run_id in run_ids:
-            current_app.send_task(EXECUTE_RUN_TASK, args=[run_id])
-
     if run_ids:
         # robust: a broker that is down must not undo the commit; the reconciler
         # re-enqueues whatever was not published.
-        transaction.on_commit(publish, robust=True)
+        transaction.on_commit(
+            lambda: publish_run_ids(list(run_ids), countdown=countdown), robust=True
+        )
+
+
+# --- Creating, cancelling, re-running ---------------------------------------------------------
+
+
+def _budget_spent(contest: Contest, provider: str) -> bool:
+    """Whether runs on this provider must wait for more budget (one aggregate query)."""
+    # The offline preview calls no model and costs nothing.
+    return provider != Contest.Provider.ECHO and bool(contest_budget_spent(contest=contest))
+
+
+def _start_status(contest: Contest) -> str:
+    if _budget_spent(contest, contest.model_provider):
+        return Run.Status.HELD
+    return Run.Status.QUEUED
 
 
 @transaction.atomic
@@ -33,6 +94,16 @@ def runs_create_for_revision(*, revision: EntryRevision) -> list[Run]:
     entry = revision.entry
     contest = entry.contest
     runs_cancel_pending(entry_id=entry.pk, exclude_revision_id=revision.pk)
+    status = _start_status(contest)
+    # Identical requests share one answer only when the contest wants one sample per task;
+    # several samples exist precisely to see the model answer differently.
+    cached = settings.LLM_RESPONSE_CACHE and contest.samples_per_task == 1
+    model_settings = llm.ModelSettings(
+        provider=contest.model_provider,
+        model=contest.model_name,
+        temperature=contest.temperature,
+        max_tokens=contest.max_tokens,
+    )
     runs = []
     for task in contest.sample_tasks.all():
         messages = build_messages(
@@ -40,6 +111,7 @@ def runs_create_for_revision(*, revision: EntryRevision) -> list[Run]:
             prompt_template=revision.prompt_template,
             variables=task.template_variables(),
         )
+        key = llm.cache_key(model_settings=model_settings, messages=messages) if cached else ""
         for sample_index in range(contest.samples_per_task):
             runs.append(
                 Run(
@@ -47,21 +119,349 @@ def runs_create_for_revision(*, revision: EntryRevision) -> list[Run]:
                     revision=revision,
                     sample_task=task,
                     sample_index=sample_index,
+                    status=status,
                     provider=contest.model_provider,
                     model=contest.model_name,
                     temperature=contest.temperature,
                     max_tokens=contest.max_tokens,
                     messages=messages,
+                    cache_key=key,
                 )
             )
     created = Run.objects.bulk_create(runs)
-    enqueue_run_ids([run.pk for run in created])
+    if status == Run.Status.QUEUED:
+        enqueue_run_ids([run.pk for run in created])
     return created
 
 
-def runs_cancel_pending(*, entry_id: int, exclude_revision_id: int | None = None) -> int:
-    """Cancel an entry's runs that have not finished; a worker holding one discards it."""
-    pending = Run.objects.filter(entry_id=entry_id, status__in=Run.PENDING)
+def runs_cancel_pending(
+    *,
+    entry_id: int | None = None,
+    contest: Contest | None = None,
+    exclude_revision_id: int | None = None,
+) -> int:
+    """Cancel an entry's (or a whole contest's) runs that have not finished.
+
+    A worker holding one of them finds the run changed under it and stores nothing.
+    """
+    if entry_id is None and contest is None:
+        raise ValueError("runs_cancel_pending needs an entry_id or a contest")
+    pending = Run.objects.filter(status__in=Run.PENDING)
+    if entry_id is not None:
+        pending = pending.filter(entry_id=entry_id)
+    if contest is not None:
+        pending = pending.filter(entry__contest=contest)
     if exclude_revision_id is not None:
         pending = pending.exclude(revision_id=exclude_revision_id)
-    return pending.update(status=Run.Status.CANCELLED, finished_at=timezone.now())
+    return pending.update(status=Run.Status.CANCELLED, lease_until=None, finished_at=timezone.now())
+
+
+def _requeue(run_ids: list[int], *, from_status: str, status: str, **changes: Any) -> None:
+    """Move these runs from `from_status` to `status` (queued or held); ring for queued."""
+    for chunk in _chunks(run_ids):
+        Run.objects.filter(pk__in=chunk, status=from_status).update(
+            status=status, available_at=timezone.now(), lease_until=None, **changes
+        )
+    if status == Run.Status.QUEUED:
+        enqueue_run_ids(run_ids)
+
+
+@transaction.atomic
+def runs_retry_failed(*, entry: Entry | None = None, contest: Contest | None = None) -> int:
+    """Run the failed runs of an entry's (or every entry's) current revision again.
+
+    Attempts start again from zero. Runs of superseded revisions and withdrawn entries
+    stay as they are. Who may ask is the caller's business.
+    """
+    if entry is not None:
+        runs = Run.objects.filter(entry=entry)
+        contest = entry.contest
+    elif contest is not None:
+        runs = contest_runs(contest)
+    else:
+        raise ValueError("runs_retry_failed needs an entry or a contest")
+    ids = list(current_runs(runs).filter(status=Run.Status.FAILED).values_list("pk", flat=True))
+    _requeue(
+        ids,
+        from_status=Run.Status.FAILED,
+        status=_start_status(contest),
+        attempts=0,
+        error="",
+        error_code="",
+        started_at=None,
+        finished_at=None,
+    )
+    return len(ids)
+
+
+@transaction.atomic
+def runs_release_held(*, contest: Contest) -> int:
+    """Queue the contest's held runs again, once its budget has room; the number released."""
+    if _budget_spent(contest, contest.model_provider):
+        return 0
+    ids = list(contest_runs(contest).filter(status=Run.Status.HELD).values_list("pk", flat=True))
+    _requeue(ids, from_status=Run.Status.HELD, status=Run.Status.QUEUED)
+    return len(ids)
+
+
+# --- Executing one run ------------------------------------------------------------------------
+
+
+def run_execute(*, run_id: int) -> None:
+    """Claim the run, answer it (from the cache or the model) and store the outcome.
+
+    Safe to call any number of times for the same id: only a queued run that is due can
+    be claimed, and only the claim that is still current can store anything.
+    """
+    run = _claim(run_id)
+    if run is None:
+        return
+    attempt = run.attempts
+    if _answer_from_cache(run, attempt):
+        return
+    if _budget_spent(run.entry.contest, run.provider):
+        _finish(run, attempt, status=Run.Status.HELD, **_UNCLAIM)
+        return
+    wait = throttle.throttle_acquire(provider=run.provider)
+    if wait is not None:
+        _postpone(run, attempt, wait)
+        return
+    try:
+        completion = llm.complete(model_settings=_model_settings(run), messages=run.messages)
+    except llm.TransientLLMError as error:
+        _retry_or_fail(
+            run, attempt, code=error.code, message=error.user_message, retry_after=error.retry_after
+        )
+    except SoftTimeLimitExceeded:
+        # Celery's soft time limit: the call hung past every timeout; try again later.
+        _retry_or_fail(run, attempt, code="timeout", message=llm.error_message("timeout"))
+    except llm.PermanentLLMError as error:
+        _fail(run, attempt, code=error.code, message=error.user_message)
+    except Exception:
+        logger.exception("Run %s failed unexpectedly", run.pk)
+        message = gettext("An unexpected error occurred; the organiser can re-run it.")
+        _fail(run, attempt, code="unexpected", message=message)
+    else:
+        _succeed(run, attempt, completion, from_cache=False)
+
+
+# Giving a claim back without counting it as an attempt: no call was made.
+_UNCLAIM: dict[str, Any] = {"attempts": F("attempts") - 1, "lease_until": None, "started_at": None}
+
+
+def _claim(run_id: int) -> Run | None:
+    now = timezone.now()
+    claimed = Run.objects.filter(pk=run_id, status=Run.Status.QUEUED, available_at__lte=now).update(
+        status=Run.Status.RUNNING,
+        lease_until=now + timedelta(seconds=settings.RUN_LEASE_SECONDS),
+        attempts=F("attempts") + 1,
+        started_at=now,
+    )
+    if claimed != 1:
+        return None
+    return Run.objects.select_related("sample_task", "entry__contest").filter(pk=run_id).first()
+
+
+def _finish(run: Run, attempt: int, **changes: Any) -> bool:
+    """Apply the outcome only if the run is still ours: running, at the attempt we claimed."""
+    updated = Run.objects.filter(pk=run.pk, status=Run.Status.RUNNING, attempts=attempt).update(
+        **changes
+    )
+    if not updated:
+        logger.info("Run %s changed while attempt %s ran; its outcome is dropped", run.pk, attempt)
+    return bool(updated)
+
+
+def _model_settings(run: Run) -> llm.ModelSettings:
+    return llm.ModelSettings(
+        provider=run.provider,
+        model=run.model,
+        temperature=run.temperature,
+        max_tokens=run.max_tokens,
+    )
+
+
+def _answer_from_cache(run: Run, attempt: int) -> bool:
+    if not (run.cache_key and settings.LLM_RESPONSE_CACHE):
+        return False
+    source = (
+        Run.objects.filter(cache_key=run.cache_key, status=Run.Status.SUCCEEDED)
+        .exclude(pk=run.pk)
+        .order_by("pk")
+        .first()
+    )
+    if source is None:
+        return False
+    completion = llm.Completion(
+        output=source.output,
+        finish_reason=source.finish_reason,
+        model=source.response_model,
+        prompt_tokens=source.prompt_tokens,
+        completion_tokens=source.completion_tokens,
+        request_id=source.request_id,
+        latency_ms=0,
+    )
+    _succeed(run, attempt, completion, from_cache=True)
+    return True
+
+
+def _succeed(run: Run, attempt: int, completion: llm.Completion, *, from_cache: bool) -> None:
+    results = [result.as_dict() for result in run_checks(run.sample_task.checks, completion.output)]
+    cost = (
+        Decimal(0)
+        if from_cache
+        else llm.cost_yen(
+            model=completion.model or run.model,
+            prompt_tokens=completion.prompt_tokens,
+            completion_tokens=completion.completion_tokens,
+        )
+    )
+    _finish(
+        run,
+        attempt,
+        status=Run.Status.SUCCEEDED,
+        output=completion.output,
+        finish_reason=completion.finish_reason[:32],
+        response_model=completion.model[:100],
+        request_id=completion.request_id[:200],
+        prompt_tokens=completion.prompt_tokens,
+        completion_tokens=completion.completion_tokens,
+        latency_ms=completion.latency_ms,
+        cost_yen=cost,
+        from_cache=from_cache,
+        check_results=results,
+        checks_passed=all(r["passed"] for r in results) if results else None,
+        error="",
+        error_code="",
+        lease_until=None,
+        finished_at=timezone.now(),
+    )
+
+
+def _fail(run: Run, attempt: int, *, code: str, message: str) -> None:
+    _finish(
+        run,
+        attempt,
+        status=Run.Status.FAILED,
+        error=message,
+        error_code=code,
+        lease_until=None,
+        finished_at=timezone.now(),
+    )
+
+
+def retries_exhausted_message(attempts: int) -> str:
+    return ngettext(
+        "The AI service did not answer after %(count)d attempt. "
+        "Try “Re-run failed” later; if it keeps failing, tell the contest organiser.",
+        "The AI service did not answer after %(count)d attempts. "
+        "Try “Re-run failed” later; if it keeps failing, tell the contest organiser.",
+        attempts,
+    ) % {"count": attempts}
+
+
+def _retry_or_fail(
+    run: Run, attempt: int, *, code: str, message: str, retry_after: float | None = None
+) -> None:
+    """Back to the queue after a backoff, or failed once the attempts are used up."""
+    if attempt >= settings.LLM_MAX_ATTEMPTS:
+        gave_up = retries_exhausted_message(attempt)
+        _fail(run, attempt, code=code, message=gave_up)
+        return
+    delay = llm.backoff_seconds(attempt=attempt, retry_after=retry_after)
+    due = timezone.now() + timedelta(seconds=delay)
+    if _finish(
+        run,
+        attempt,
+        status=Run.Status.QUEUED,
+        available_at=due,
+        lease_until=None,
+        error=message,
+        error_code=code,
+    ):
+        enqueue_run_ids([run.pk], countdown=delay)
+
+
+def _postpone(run: Run, attempt: int, wait: float) -> None:
+    """Over the requests-per-minute limit: back to the queue for a later slot, no attempt."""
+    due = timezone.now() + timedelta(seconds=wait)
+    requeued = _finish(run, attempt, status=Run.Status.QUEUED, available_at=due, **_UNCLAIM)
+    if requeued and wait <= MAX_COUNTDOWN_SECONDS:
+        enqueue_run_ids([run.pk], countdown=wait)
+
+
+# --- The reconciler ---------------------------------------------------------------------------
+
+
+def llm_queue_backlog() -> int | None:
+    """Messages waiting in the `llm` queue, or None when the broker cannot say."""
+    try:
+        with current_app.connection_for_write() as connection:
+            connection.ensure_connection(max_retries=1)
+            channel: Any = connection.default_channel
+            declared = channel.queue_declare(queue=LLM_QUEUE, passive=True)
+            return int(declared.message_count)
+    except ChannelError:
+        return 0  # a queue never declared, or emptied and removed (Redis), holds nothing
+    except Exception:  # any broker trouble: unknown
+        logger.warning("Could not read the length of the %s queue", LLM_QUEUE, exc_info=True)
+        return None
+
+
+def runs_reconcile(*, now: datetime | None = None) -> dict[str, int]:
+    """Find the runs the broker or a worker lost, and set them going again.
+
+    - running past its lease (the worker died, or hung past its time limit): back to the
+      queue, or failed once its attempts reached the cap;
+    - queued and due for longer than RUN_REQUEUE_AFTER_SECONDS without a recent message
+      (a failed publish, a restarted broker, a killed worker's prefetched message):
+      published again, but only once the `llm` queue is empty — while messages wait
+      there, the runs behind them are waiting too, not lost, and a second message for
+      each would only double the backlog.
+    """
+    now = now or timezone.now()
+    expired = Run.objects.filter(status=Run.Status.RUNNING, lease_until__lt=now)
+    failed = _fail_expired(expired, now)
+    requeued = list(
+        expired.filter(attempts__lt=settings.LLM_MAX_ATTEMPTS).values_list("pk", flat=True)
+    )
+    for chunk in _chunks(requeued):
+        expired.filter(pk__in=chunk).update(
+            status=Run.Status.QUEUED,
+            available_at=now,
+            lease_until=None,
+            error=gettext("The run stopped before it finished; it will be tried again."),
+            error_code="lease_expired",
+        )
+    cutoff = now - timedelta(seconds=settings.RUN_REQUEUE_AFTER_SECONDS)
+    forgotten = Run.objects.filter(status=Run.Status.QUEUED, available_at__lte=cutoff).filter(
+        Q(enqueued_at__isnull=True) | Q(enqueued_at__lte=cutoff)
+    )
+    republished: list[int] = []
+    # An unknown backlog (None) counts as empty: a duplicate message costs less than a lost run.
+    if forgotten.exists() and not llm_queue_backlog():
+        republished = list(
+            forgotten.order_by("available_at").values_list("pk", flat=True)[:RECONCILE_BATCH]
+        )
+    publish_run_ids(requeued + republished)
+    return {"failed": failed, "requeued": len(requeued), "republished": len(republished)}
+
+
+def _fail_expired(expired: QuerySet[Run], now: datetime) -> int:
+    """Fail the expired runs that have used every attempt; the message names how many."""
+    out_of_attempts = expired.filter(attempts__gte=settings.LLM_MAX_ATTEMPTS)
+    failed = 0
+    for attempts in set(out_of_attempts.values_list("attempts", flat=True)):
+        message = ngettext(
+            "The run did not finish after %(count)d attempt; the organiser can re-run it.",
+            "The run did not finish after %(count)d attempts; the organiser can re-run it.",
+            attempts,
+        ) % {"count": attempts}
+        failed += out_of_attempts.filter(attempts=attempts).update(
+            status=Run.Status.FAILED,
+            error=message,
+            error_code="lease_expired",
+            lease_until=None,
+            finished_at=now,
+        )
+    return failed
