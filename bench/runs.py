@@ -245,9 +245,8 @@ def create_contest_entries(entry_count: int, task_count: int) -> list[int]:
 
 
 def submit_entries(entry_ids: list[int]) -> None:
-    from contest.services import entry_submit
-
     from contest.models import Entry
+    from contest.services import entry_submit
 
     for entry in Entry.objects.filter(pk__in=entry_ids).select_related("contest"):
         entry_submit(entry=entry)
