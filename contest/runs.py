@@ -259,7 +259,9 @@ def _claim(run_id: int) -> Run | None:
     )
     if claimed != 1:
         return None
-    return Run.objects.select_related("sample_task", "entry__contest").filter(pk=run_id).first()
+    # get(), not first(): Run's default ordering would add joins and an ORDER BY to a
+    # one-row read that happens for every call.
+    return Run.objects.select_related("sample_task", "entry__contest").get(pk=run_id)
 
 
 def _finish(run: Run, attempt: int, **changes: Any) -> bool:
