@@ -1,6 +1,7 @@
 """Shared fixtures and the named personas every test can use."""
 
 import os
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -15,6 +16,13 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 # The SQLite test database is a file under VAR_DIR (a worker process must share it).
 settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings: Any) -> None:
+    # Argon2 is the production hasher (tests/test_site.py checks it); hashing every
+    # persona's password with it would dominate the suite's time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

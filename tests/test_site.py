@@ -231,3 +231,9 @@ def test_a_utc_instant_renders_in_japan_time_in_templates() -> None:
     rendered = Template("{{ t|date:'Y-m-d H:i T' }}").render(Context({"t": instant}))
 
     assert rendered == "2025-06-30 17:00 JST"
+
+
+def test_passwords_are_hashed_with_argon2_first() -> None:
+    import config.settings as project_settings
+
+    assert project_settings.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")

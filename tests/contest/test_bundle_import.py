@@ -64,12 +64,6 @@ def _english() -> Iterator[None]:
         yield
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings: Any) -> None:
-    # The personas are made with a password; Argon2 would dominate this file's run time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def _bundle(change: Callable[[Bundle], object] | None = None) -> Bundle:
     bundle = copy.deepcopy(GOOD)
     if change:

@@ -21,8 +21,7 @@ POLLING = 'hx-trigger="every 2s"'
 
 
 @pytest.fixture(autouse=True)
-def fast_passwords_and_no_broker(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def no_broker(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(celery_app, "send_task", lambda *args, **kwargs: None)
 
 

@@ -36,10 +36,8 @@ class Sent:
 
 
 @pytest.fixture(autouse=True)
-def english_and_fast_passwords(settings: Settings) -> Iterator[None]:
+def in_english(settings: Settings) -> Iterator[None]:
     # Stored messages are written in the active language; the tests read them in English.
-    # The personas' Argon2 hashing would otherwise dominate these tests' time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     with translation.override("en"):
         yield
 

@@ -29,8 +29,6 @@ def _english() -> Iterator[None]:
 def demo_settings(settings: Any) -> Any:
     settings.LLM_PROVIDER = "echo"
     settings.LLM_MODEL = "gpt-4.1-mini"
-    # Fourteen Argon2 hashes per test would make this file slow; the hasher is not tested.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     return settings
 
 

@@ -1,7 +1,6 @@
 """Sample tasks from CSV: Excel's encodings, all rows or none, errors with row and column."""
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -22,12 +21,6 @@ GOOD_CSV = (
 def _english() -> Iterator[None]:
     with translation.override("en"):
         yield
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings: Any) -> None:
-    # The personas are made with a password; Argon2 would dominate this file's run time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

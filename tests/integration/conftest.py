@@ -6,18 +6,12 @@ from pathlib import Path
 
 import pytest
 import redis
-from pytest_django.fixtures import Settings
 
 from tests.llm_server import FakeOpenAIServer
 from tests.services import in_ci, redis_available
 
 # One Redis database per test (9..15, then round again), flushed first: no cross-talk.
 _redis_db = count()
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings: Settings) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
