@@ -305,6 +305,8 @@ CELERY_BEAT_SCHEDULE = {
         # Beat keeps ticking while workers are down; stale reconcile messages are useless.
         "options": {"expires": RUN_RECONCILE_EVERY_SECONDS},
     },
+    # Images kept for entry forms nobody came back to.
+    "purge-pending-images": {"task": "contest.tasks.purge_pending_images", "schedule": 3600.0},
 }
 # A restarted broker comes back: keep trying, at start and while running.
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

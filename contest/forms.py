@@ -8,9 +8,10 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from contest import images, services
+from contest import images, pending_images, services
 from contest.models import Category, Contest, Entry
-from contest.services import FIELD_LABELS, MAX_MINUTES, KeptImage
+from contest.pending_images import KeptImage
+from contest.services import FIELD_LABELS, MAX_MINUTES
 
 ACTION_DRAFT = "draft"
 ACTION_SUBMIT = "submit"
@@ -188,7 +189,9 @@ class EntryForm(forms.Form):
         if not contest.allow_gallery_sharing:
             del self.fields["share_in_gallery"]
         if self.is_bound:
-            self.kept_image = services.pending_image_get(author_id=author.pk, form_token=self.token)
+            self.kept_image = pending_images.pending_image_get(
+                author_id=author.pk, form_token=self.token
+            )
 
     def _form_token(self) -> UUID:
         """The posted token, or a fresh one: a missing token only loses double-post care."""
@@ -301,14 +304,14 @@ class EntryForm(forms.Form):
     def keep_image_for_next_post(self) -> None:
         """After a failed post: keep an image that passed, drop one that was replaced badly."""
         if self.new_image is not None:
-            services.pending_image_save(
+            pending_images.pending_image_save(
                 author_id=self.author.pk, form_token=self.token, image=self.new_image
             )
-            self.kept_image = services.pending_image_get(
+            self.kept_image = pending_images.pending_image_get(
                 author_id=self.author.pk, form_token=self.token
             )
         elif self.image_rejected and self.kept_image is not None:
-            services.pending_image_delete(author_id=self.author.pk, form_token=self.token)
+            pending_images.pending_image_delete(author_id=self.author.pk, form_token=self.token)
             self.kept_image = None
 
 

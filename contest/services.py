@@ -6,7 +6,6 @@ to put it right, so a view can show it as it is and a test can call it with plai
 
 import posixpath
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
@@ -15,7 +14,6 @@ from zoneinfo import ZoneInfo
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -456,55 +454,3 @@ def entry_withdraw(*, entry: Entry) -> None:
             raise EntryWithdrawnError(_("This entry is already withdrawn."), code="withdrawn")
         runs_cancel_pending(entry_id=entry.pk)
     entry.status = Entry.Status.WITHDRAWN
-
-
-# --- Images kept between two posts of a form ------------------------------------------------
-# A browser cannot refill a file input, so an image that passed its checks on a form that
-# failed for another reason is kept here under the form's token; the next post of the
-# same form uses it unless a new file is chosen.
-
-PENDING_IMAGES = "entries/pending"
-
-
-@dataclass(frozen=True)
-class KeptImage:
-    content: ContentFile
-    thumbnail: ContentFile
-
-
-def _pending_folder(author_id: int, form_token: UUID) -> str:
-    return f"{PENDING_IMAGES}/{author_id}/{form_token.hex}"
-
-
-def _pending_files(folder: str) -> list[str]:
-    try:
-        return default_storage.listdir(folder)[1]
-    except FileNotFoundError:
-        return []
-
-
-def pending_image_save(*, author_id: int, form_token: UUID, image: ImageFiles) -> None:
-    pending_image_delete(author_id=author_id, form_token=form_token)
-    folder = _pending_folder(author_id, form_token)
-    for prefix, part in (("image-", image.content), ("thumb-", image.thumbnail)):
-        part.seek(0)
-        name = posixpath.basename(part.name or "file")
-        default_storage.save(f"{folder}/{prefix}{name}", part)
-
-
-def pending_image_get(*, author_id: int, form_token: UUID) -> KeptImage | None:
-    folder = _pending_folder(author_id, form_token)
-    parts: dict[str, ContentFile] = {}
-    for stored in _pending_files(folder):
-        prefix, _sep, name = stored.partition("-")
-        with default_storage.open(f"{folder}/{stored}", "rb") as handle:
-            parts[prefix] = ContentFile(handle.read(), name=name)
-    if "image" not in parts or "thumb" not in parts:
-        return None
-    return KeptImage(content=parts["image"], thumbnail=parts["thumb"])
-
-
-def pending_image_delete(*, author_id: int, form_token: UUID) -> None:
-    folder = _pending_folder(author_id, form_token)
-    for stored in _pending_files(folder):
-        default_storage.delete(f"{folder}/{stored}")

@@ -5,7 +5,7 @@ import logging
 from celery import shared_task
 from django.conf import settings
 
-from contest import runs
+from contest import pending_images, runs
 
 logger = logging.getLogger(__name__)
 
@@ -27,3 +27,10 @@ def reconcile_runs() -> None:
     counts = runs.runs_reconcile()
     if any(counts.values()):
         logger.info("Reconciled runs: %s", counts)
+
+
+@shared_task(name="contest.tasks.purge_pending_images", ignore_result=True)
+def purge_pending_images() -> None:
+    deleted = pending_images.pending_images_purge()
+    if deleted:
+        logger.info("Deleted %s abandoned entry images", deleted)

@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from contest import selectors, services
+from contest import pending_images, selectors, services
 from contest.forms import ACTION_SUBMIT, EntryForm
 from contest.models import Contest, Entry
 
@@ -185,7 +185,7 @@ def _entry_create_post(request: HttpRequest, contest: Contest) -> HttpResponse:
     except ValidationError as error:
         _refuse(request, form, error)
         return _render_form(request, form, contest=contest)
-    services.pending_image_delete(author_id=form.author.pk, form_token=form.token)
+    pending_images.pending_image_delete(author_id=form.author.pk, form_token=form.token)
     if form.action == ACTION_SUBMIT:
         messages.success(
             request,
@@ -225,7 +225,7 @@ def entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         _refuse(request, form, error)
         return _render_form(request, form, contest=contest, entry=entry)
-    services.pending_image_delete(author_id=form.author.pk, form_token=form.token)
+    pending_images.pending_image_delete(author_id=form.author.pk, form_token=form.token)
     messages.success(request, _edit_outcome(entry, form.action, previous_revision))
     return redirect("entry_detail", entry.pk)
 
