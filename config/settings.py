@@ -287,6 +287,9 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery closes Django's connections around every task unless told to reuse them; a new
+# connection per model call cost more than the call's own work (see bench/runs.py).
+CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 1000)
 # A task whose message can no longer be acknowledged (the broker connection dropped) will
 # be delivered again; stop it rather than let it run twice. Celery 6's default.
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
