@@ -12,8 +12,8 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import Promise
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from contest.models import Contest, Entry, SampleTask
 
@@ -154,7 +154,9 @@ def _ok_note(contest: Contest, to_status: str, now: datetime) -> str:
             )
         if not contest.judges.exists():
             notes.append(_("Warning: no judges are chosen yet. Choose them in the settings."))
-        return " ".join(notes)
+        # Japanese sentences run on without a space; English ones need one.
+        separator = "" if (get_language() or "").startswith("ja") else " "
+        return separator.join(notes)
     if to_status == Status.RESULTS:
         return _("Judging ends; you can review the ranking and awards before publishing.")
     return _("Everyone can see the results and the winning prompts.")

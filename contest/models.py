@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 MAX_PROMPT_CHARS = 8000
 
@@ -17,7 +18,7 @@ class Contest(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         OPEN = "open", _("Open")
-        JUDGING = "judging", _("Judging")
+        JUDGING = "judging", pgettext_lazy("contest status", "Judging")
         RESULTS = "results", _("Results")
         PUBLISHED = "published", _("Published")
 

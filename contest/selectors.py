@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import BooleanField, Case, Count, Q, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.permissions import is_organiser
@@ -100,7 +101,9 @@ def placeholder_coverage(tasks: Iterable[SampleTask]) -> Placeholders:
 
 
 def _task_labels(tasks: list[SampleTask]) -> list[str]:
-    labels = [f"“{task.title}”" for task in tasks if task.visible_to_entrants]
+    labels = [
+        _("“%(title)s”") % {"title": task.title} for task in tasks if task.visible_to_entrants
+    ]
     hidden = sum(1 for task in tasks if not task.visible_to_entrants)
     if hidden:
         labels.append(
