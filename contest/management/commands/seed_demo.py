@@ -21,21 +21,13 @@ from django.utils.translation import gettext as _
 from accounts.models import Department, User
 from contest.bundle import bundle_import
 from contest.models import Contest, Entry, Run
+from contest.selectors import SNAPSHOT_FIELDS
 from contest.services import entry_submit
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 # One password for every demo login, printed with them; never used outside the demo.
 DEMO_PASSWORD = "minatozaka-demo-2025"  # noqa: S105
-ENTRY_FIELDS = (
-    "title",
-    "purpose",
-    "system_prompt",
-    "prompt_template",
-    "usage_notes",
-    "minutes_before",
-    "minutes_after",
-    "credit",
-)
+ENTRY_FIELDS = (*SNAPSHOT_FIELDS, "credit")
 
 
 def _load(name: str) -> Any:
