@@ -120,6 +120,12 @@ ERROR_MESSAGES: dict[str, Promise] = {
 }
 
 
+# The codes a run is tried again for (TransientLLMError); the others fail it at once.
+TRANSIENT_CODES = frozenset(
+    {"rate_limited", "server_error", "timeout", "connection", "bad_response"}
+)
+
+
 def error_message(code: str) -> str:
     """The staff-facing message for an error code, in the active language."""
     return str(ERROR_MESSAGES.get(code, ERROR_MESSAGES["api_error"]))

@@ -239,7 +239,7 @@ def run_execute(*, run_id: int) -> None:
         _fail(run, attempt, code=error.code, message=error.user_message)
     except Exception:
         logger.exception("Run %s failed unexpectedly", run.pk)
-        message = gettext("An unexpected error occurred; the organiser can re-run it.")
+        message = error_text(status=Run.Status.FAILED, code="unexpected", attempts=attempt)
         _fail(run, attempt, code="unexpected", message=message)
     else:
         _succeed(run, attempt, completion, from_cache=False)
@@ -352,6 +352,34 @@ def _fail(run: Run, attempt: int, *, code: str, message: str) -> None:
     )
 
 
+def error_text(*, status: str, code: str, attempts: int) -> str:
+    """What a run's error says, in the active language, from what is stored about it.
+
+    The worker stores this text in the site's language as the record; pages render it
+    again from the code so each reader sees their own language.
+    """
+    if code == "lease_expired":
+        if status == Run.Status.FAILED:
+            return ngettext(
+                "The run did not finish after %(count)d attempt; the organiser can re-run it.",
+                "The run did not finish after %(count)d attempts; the organiser can re-run it.",
+                attempts,
+            ) % {"count": attempts}
+        return gettext("The run stopped before it finished; it will be tried again.")
+    if code == "unexpected":
+        return gettext("An unexpected error occurred; the organiser can re-run it.")
+    if status == Run.Status.FAILED and code in llm.TRANSIENT_CODES:
+        return retries_exhausted_message(attempts)
+    return llm.error_message(code)
+
+
+def run_error_text(run: Run) -> str:
+    """The run's error for the reader; a run with no code shows what was stored."""
+    if not run.error_code:
+        return run.error
+    return error_text(status=run.status, code=run.error_code, attempts=run.attempts)
+
+
 def retries_exhausted_message(attempts: int) -> str:
     return ngettext(
         "The AI service did not answer after %(count)d attempt. "
@@ -432,7 +460,7 @@ def runs_reconcile(*, now: datetime | None = None) -> dict[str, int]:
             status=Run.Status.QUEUED,
             available_at=now,
             lease_until=None,
-            error=gettext("The run stopped before it finished; it will be tried again."),
+            error=error_text(status=Run.Status.QUEUED, code="lease_expired", attempts=0),
             error_code="lease_expired",
         )
     cutoff = now - timedelta(seconds=settings.RUN_REQUEUE_AFTER_SECONDS)
@@ -454,11 +482,7 @@ def _fail_expired(expired: QuerySet[Run], now: datetime) -> int:
     out_of_attempts = expired.filter(attempts__gte=settings.LLM_MAX_ATTEMPTS)
     failed = 0
     for attempts in set(out_of_attempts.values_list("attempts", flat=True)):
-        message = ngettext(
-            "The run did not finish after %(count)d attempt; the organiser can re-run it.",
-            "The run did not finish after %(count)d attempts; the organiser can re-run it.",
-            attempts,
-        ) % {"count": attempts}
+        message = error_text(status=Run.Status.FAILED, code="lease_expired", attempts=attempts)
         failed += out_of_attempts.filter(attempts=attempts).update(
             status=Run.Status.FAILED,
             error=message,

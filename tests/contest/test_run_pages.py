@@ -9,12 +9,14 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from pytest_django.fixtures import Settings
 
 from accounts.models import User
 from config.celery import app as celery_app
 from contest.models import Contest, Entry, EntryRevision, Run
+from contest.runs import error_text
+from contest.services import entry_submit
 from tests import factories
 
 POLLING = 'hx-trigger="every 2s"'
@@ -363,3 +365,23 @@ def test_monitor_polls_while_runs_are_pending(
 
     assert 'hx-trigger="every 5s"' in partial and "<html" not in partial
     assert "hx-trigger" not in done
+
+
+def test_a_failed_runs_error_is_shown_in_the_readers_language(
+    client: Client, staff: User, open_contest: Contest
+) -> None:
+    entry = factories.make_entry(open_contest, staff, prompt_template="要約して {{input}}")
+    entry_submit(entry=entry)
+    with translation.override("ja"):
+        stored = error_text(status=Run.Status.FAILED, code="insufficient_quota", attempts=1)
+    entry.runs.update(status=Run.Status.FAILED, error=stored, error_code="insufficient_quota")
+    client.force_login(staff)
+
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get(reverse("entry_runs", args=[entry.pk])).content.decode()
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "ja"
+    japanese = client.get(reverse("entry_runs", args=[entry.pk])).content.decode()
+
+    assert "usage limit for this organisation has been reached" in english
+    assert stored not in english
+    assert stored in japanese

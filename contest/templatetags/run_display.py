@@ -1,0 +1,12 @@
+from django import template
+
+from contest.models import Run
+from contest.runs import run_error_text
+
+register = template.Library()
+
+
+@register.filter
+def error_text(run: Run) -> str:
+    """A run's error in the reader's language (`{{ run|error_text }}`)."""
+    return run_error_text(run)
