@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -15,7 +16,7 @@ from django.utils.functional import Promise
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from contest.models import Contest, Entry, SampleTask
+from contest.models import Contest, Entry, Run, SampleTask
 
 Status = Contest.Status
 
@@ -40,7 +41,6 @@ ACTION_LABELS: dict[str, Promise] = {
 
 # While entries exist, model settings and sample tasks may change only in these states:
 # later, judges compare outputs that must all come from the same settings.
-EDITABLE_STATUSES = (Status.DRAFT, Status.OPEN)
 
 
 class TransitionError(ValidationError):
@@ -199,6 +199,14 @@ def transition_warnings(contest: Contest, to_status: str) -> list[str]:
 def contest_transition(*, contest: Contest, to_status: str, now: datetime | None = None) -> Contest:
     """Move the contest one step; raise TransitionError (with the reason) when not allowed."""
     now = now or timezone.now()
+    with transaction.atomic():
+        # Entries lock the contest row while they are written: holding it here, the guards
+        # below see every entry committed before us, and no entry slips in after.
+        Contest.objects.select_for_update().values_list("pk", flat=True).get(pk=contest.pk)
+        return _transition_locked(contest, to_status, now)
+
+
+def _transition_locked(contest: Contest, to_status: str, now: datetime) -> Contest:
     problem = _guard_problem(contest, to_status, now)
     if problem is not None:
         raise problem
@@ -223,5 +231,9 @@ def contest_transition(*, contest: Contest, to_status: str, now: datetime | None
 
 
 def model_settings_editable(contest: Contest) -> bool:
-    """Model settings and sample tasks may change while nobody depends on them yet."""
-    return contest.status in EDITABLE_STATUSES or not contest.entries.exists()
+    """Model settings and sample tasks may change until the first entry has runs.
+
+    Every submitted revision is run on exactly these tasks with exactly these settings;
+    a change after that would leave entries compared on different work.
+    """
+    return not Run.objects.filter(entry__contest=contest).exists()

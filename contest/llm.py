@@ -197,13 +197,17 @@ def cost_yen(*, model: str, prompt_tokens: int | None, completion_tokens: int | 
     return total.quantize(_YEN_PLACES, rounding=ROUND_HALF_UP)
 
 
+MAX_RETRY_AFTER_SECONDS = 3600.0
+
+
 def backoff_seconds(
     *, attempt: int, retry_after: float | None, rng: random.Random | None = None
 ) -> float:
     """Seconds to wait before the next attempt, after `attempt` attempts have failed.
 
     Exponential with full jitter (every worker that failed together picks a different
-    moment), never sooner than the server's Retry-After, never longer than the cap.
+    moment) up to the cap, and never sooner than the server's Retry-After: retrying
+    earlier would only spend an attempt. A Retry-After beyond an hour is taken as an hour.
     """
     base = float(settings.LLM_RETRY_BASE_SECONDS)
     cap = float(settings.LLM_RETRY_MAX_SECONDS)
@@ -211,8 +215,8 @@ def backoff_seconds(
     ceiling = min(cap, base * 2.0**exponent)
     delay = (rng or random).uniform(0, ceiling)
     if retry_after is not None and math.isfinite(retry_after):
-        delay = max(delay, retry_after)
-    return max(0.0, min(delay, cap))
+        delay = max(delay, min(retry_after, MAX_RETRY_AFTER_SECONDS))
+    return max(0.0, delay)
 
 
 def parse_retry_after(headers: Mapping[str, str]) -> float | None:

@@ -147,7 +147,8 @@ class ContestForm(forms.ModelForm):
                 for name in MODEL_FIELDS:
                     self.fields[name].disabled = True
                     self.fields[name].help_text = _(
-                        "Locked: judging has started on outputs made with this setting."
+                        "Locked: entries have already been run with this setting, and every "
+                        "entry must be compared with the same one."
                     )
 
     @property

@@ -204,8 +204,8 @@ def ensure_tasks_editable(contest: Contest) -> None:
     if not lifecycle.model_settings_editable(contest):
         raise ValidationError(
             _(
-                "Sample tasks cannot change any more: entries were run on them and judging "
-                "has started."
+                "Sample tasks cannot change any more: entries have already been run on them, and "
+                "every entry must be compared on the same tasks."
             ),
             code="tasks_locked",
         )
@@ -260,16 +260,8 @@ def task_move(*, task: SampleTask, direction: str) -> None:
 
 @transaction.atomic
 def task_delete(*, task: SampleTask) -> None:
-    """Remove a task nobody's entry has run on yet; the others keep dense positions."""
+    """Remove a task while no entry has run yet; the others keep dense positions."""
     ensure_tasks_editable(task.contest)
-    if task.runs.exists():
-        raise ValidationError(
-            _(
-                "Entries have already run on this sample task, so it cannot be deleted; "
-                "their results would be lost. Hide it from entrants instead if needed."
-            ),
-            code="task_has_runs",
-        )
     contest_id = task.contest_id
     task.delete()
     remaining = list(SampleTask.objects.select_for_update().filter(contest_id=contest_id))

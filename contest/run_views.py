@@ -5,6 +5,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -12,7 +13,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.middleware import HtmxDetails
 
-from accounts.permissions import organiser_required
+from accounts.permissions import is_organiser, organiser_required
 from contest.models import Contest, Entry
 from contest.run_selectors import contest_run_monitor, entry_for_run_viewer, entry_run_grid
 from contest.runs import runs_cancel_pending, runs_release_held, runs_retry_failed
@@ -30,13 +31,17 @@ def _entry_for_runs(request: HttpRequest, pk: int) -> Entry:
     return entry
 
 
-def _may_retry(entry: Entry) -> bool:
-    return entry.status != Entry.Status.WITHDRAWN
+def _may_retry(entry: Entry, user: Any) -> bool:
+    """Authors re-run while entries are accepted; after the deadline only organisers may
+    change the runs judges will see."""
+    if entry.status == Entry.Status.WITHDRAWN:
+        return False
+    return is_organiser(user) or entry.contest.accepts_entries()
 
 
 def _render_entry_runs(request: HtmxHttpRequest, entry: Entry) -> HttpResponse:
     context = {"grid": entry_run_grid(entry=entry, viewer=request.user), "entry": entry}
-    context["may_retry"] = _may_retry(entry)
+    context["may_retry"] = _may_retry(entry, request.user)
     # htmx swaps the partial in place; a plain visit gets a whole page around it.
     template = "contest/runs/_entry_runs.html" if request.htmx else "contest/runs/entry_runs.html"
     return render(request, template, context)
@@ -52,8 +57,8 @@ def entry_runs(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def entry_retry_failed(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     entry = _entry_for_runs(request, pk)
-    if not _may_retry(entry):
-        raise Http404
+    if not _may_retry(entry, request.user):
+        raise PermissionDenied
     count = runs_retry_failed(entry=entry)
     if request.htmx:
         return _render_entry_runs(request, entry)

@@ -400,16 +400,20 @@ def _retry_or_fail(
         return
     delay = llm.backoff_seconds(attempt=attempt, retry_after=retry_after)
     due = timezone.now() + timedelta(seconds=delay)
-    if _finish(
-        run,
-        attempt,
-        status=Run.Status.QUEUED,
-        available_at=due,
-        lease_until=None,
-        error=message,
-        error_code=code,
+    if (
+        _finish(
+            run,
+            attempt,
+            status=Run.Status.QUEUED,
+            available_at=due,
+            lease_until=None,
+            error=message,
+            error_code=code,
+        )
+        and delay <= MAX_COUNTDOWN_SECONDS
     ):
         enqueue_run_ids([run.pk], countdown=delay)
+    # A longer wait is left to the reconciler, which publishes the run once it is due.
 
 
 def _postpone(run: Run, attempt: int, wait: float) -> None:

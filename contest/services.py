@@ -323,7 +323,8 @@ def _apply(entry: Entry, data: Mapping[str, Any]) -> None:
 
 def _fresh_contest(contest_id: int) -> Contest:
     # The contest may have closed since the page was loaded; decide on what is stored now.
-    return Contest.objects.get(pk=contest_id)
+    # The row lock makes a concurrent close wait for this entry (or this entry for it).
+    return Contest.objects.select_for_update().get(pk=contest_id)
 
 
 def _lock(entry: Entry) -> None:

@@ -1,10 +1,12 @@
 """Shared fixtures and the named personas every test can use."""
 
 import os
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.conf import settings
+from django.utils import translation
 
 from accounts.models import Department, User
 from contest.models import Contest
@@ -23,6 +25,13 @@ def fast_password_hashing(settings: Any) -> None:
     # Argon2 is the production hasher (tests/test_site.py checks it); hashing every
     # persona's password with it would dominate the suite's time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def no_language_leaks() -> Iterator[None]:
+    # A test that activates a language must not decide the language of the next one.
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

@@ -60,9 +60,11 @@ MATRIX = [
     Row("organiser_contest", "get", "slug", organiser=200, **ORGANISER_ONLY),
     Row("organiser_contest_edit", "get", "slug", organiser=200, **ORGANISER_ONLY),
     Row("organiser_contest_transition", "post", "slug", organiser=302, **ORGANISER_ONLY),
-    Row("organiser_task_create", "get", "slug", organiser=200, **ORGANISER_ONLY),
-    Row("organiser_task_import", "get", "slug", organiser=200, **ORGANISER_ONLY),
-    Row("organiser_task_edit", "get", "slug+task", organiser=200, **ORGANISER_ONLY),
+    # The scene's entry has runs, so the tasks are locked: organisers are sent back to the
+    # dashboard with the reason (tests/contest/test_organiser_pages.py covers the forms).
+    Row("organiser_task_create", "get", "slug", organiser=302, **ORGANISER_ONLY),
+    Row("organiser_task_import", "get", "slug", organiser=302, **ORGANISER_ONLY),
+    Row("organiser_task_edit", "get", "slug+task", organiser=302, **ORGANISER_ONLY),
     Row("organiser_task_move", "post", "slug+task", organiser=302, **ORGANISER_ONLY),
     Row("organiser_task_delete", "post", "slug+task", organiser=302, **ORGANISER_ONLY),
     Row("judging_home", "get", "", LOGIN, 200, 200, 200),

@@ -10,6 +10,7 @@ from accounts.models import User
 from contest import lifecycle
 from contest.lifecycle import TransitionError, allowed_transitions, contest_transition
 from contest.models import Contest
+from contest.services import entry_submit
 from tests import factories
 
 Status = Contest.Status
@@ -217,13 +218,13 @@ def test_allowed_transitions_explain_why_a_button_is_disabled(staff: User) -> No
 
 
 @pytest.mark.django_db
-def test_model_settings_lock_once_judging_starts_on_entries(staff: User) -> None:
-    contest = _contest(Status.JUDGING)
-    assert lifecycle.model_settings_editable(contest)
-    factories.make_entry(contest, staff)
+def test_model_settings_and_tasks_lock_once_an_entry_has_runs(staff: User) -> None:
+    contest = _contest(Status.OPEN)
+    factories.make_task(contest)
+    entry = factories.make_entry(contest, staff, prompt_template="要約して {{input}}")
+    assert lifecycle.model_settings_editable(contest)  # a draft entry has no runs yet
+    entry_submit(entry=entry)
     assert not lifecycle.model_settings_editable(contest)
-    contest.status = Status.OPEN
-    assert lifecycle.model_settings_editable(contest)
 
 
 @pytest.mark.django_db

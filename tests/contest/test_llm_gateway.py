@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 from pytest_django.fixtures import Settings
 
 from contest import llm
@@ -22,6 +23,13 @@ MESSAGES = [
 ]
 MINI = ModelSettings(provider="openai", model="gpt-4o-mini", temperature=0.2, max_tokens=800)
 READ_TIMEOUT = 0.5
+
+
+@pytest.fixture(autouse=True)
+def in_english() -> Iterator[None]:
+    # The messages staff read are checked in their English source text.
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -477,14 +485,16 @@ def test_backoff_jitter_stays_within_zero_and_the_exponential_ceiling() -> None:
 
 
 @pytest.mark.usefixtures("retry_settings")
-def test_backoff_never_retries_sooner_than_retry_after_but_stays_capped() -> None:
+def test_backoff_never_retries_sooner_than_retry_after_even_past_its_own_cap() -> None:
     rng = random.Random(2)
 
     honoured = [llm.backoff_seconds(attempt=1, retry_after=30.0, rng=rng) for _ in range(20)]
-    capped = llm.backoff_seconds(attempt=1, retry_after=3600.0, rng=rng)
+    long_wait = llm.backoff_seconds(attempt=1, retry_after=600.0, rng=rng)
+    absurd = llm.backoff_seconds(attempt=1, retry_after=86400.0, rng=rng)
 
     assert all(delay == 30.0 for delay in honoured)  # attempt 1's ceiling is only 2 s
-    assert capped == 120.0
+    assert long_wait == 600.0  # beyond LLM_RETRY_MAX_SECONDS, still what the server asked
+    assert absurd == llm.MAX_RETRY_AFTER_SECONDS
     assert 30.0 <= llm.backoff_seconds(attempt=7, retry_after=30.0, rng=rng) <= 120.0
 
 

@@ -288,13 +288,12 @@ def test_slug_is_fixed_once_the_contest_has_opened(
 
 
 @pytest.mark.django_db
-def test_model_settings_are_locked_once_judging_has_started_on_entries(
+def test_model_settings_are_locked_once_an_entry_has_runs(
     organiser_client: Client, open_contest: Contest, staff: User
 ) -> None:
-    factories.make_entry(open_contest, staff)
-    Contest.objects.filter(pk=open_contest.pk).update(status=Status.JUDGING)
+    entry_submit(entry=factories.make_entry(open_contest, staff))
     url = reverse("organiser_contest_edit", args=[open_contest.slug])
-    assert "Locked: judging has started" in organiser_client.get(url).content.decode()
+    assert "Locked: entries have already been run" in organiser_client.get(url).content.decode()
     data = _contest_data(slug=open_contest.slug, model_name="gpt-4o", title="審査中に改題")
     assert organiser_client.post(url, data).status_code == 302
     open_contest.refresh_from_db()
@@ -347,7 +346,7 @@ def test_dashboard_shows_tasks_buttons_counts_and_the_run_monitor(
     assert "Close entries and start judging" in page
     assert "Staff have already entered this contest" in page
     assert dict(response.context["entry_counts"])["Submitted"] == 1
-    assert "Changes apply to new runs only" in page
+    assert "Tasks can change until the first entry is submitted" in page
 
 
 @pytest.mark.django_db
@@ -547,11 +546,10 @@ def test_move_with_an_unknown_direction_is_a_bad_request(
 
 
 @pytest.mark.django_db
-def test_tasks_cannot_change_once_judging_has_started_on_entries(
+def test_tasks_cannot_change_once_an_entry_has_runs(
     organiser_client: Client, open_contest: Contest, staff: User
 ) -> None:
-    factories.make_entry(open_contest, staff)
-    Contest.objects.filter(pk=open_contest.pk).update(status=Status.JUDGING)
+    entry_submit(entry=factories.make_entry(open_contest, staff))
     task = open_contest.sample_tasks.first()
     assert task is not None
     for url in (
@@ -640,7 +638,7 @@ def test_task_with_runs_cannot_be_deleted_and_the_reason_is_shown(
         reverse("organiser_task_delete", args=[open_contest.slug, task.pk]), follow=True
     )
     assert SampleTask.objects.filter(pk=task.pk).exists()
-    assert "cannot be deleted" in response.content.decode()
+    assert "Sample tasks cannot change any more" in response.content.decode()
 
 
 def test_staff_cannot_delete_a_task(client: Client, staff: User, open_contest: Contest) -> None:

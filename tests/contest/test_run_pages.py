@@ -228,6 +228,22 @@ def test_others_cannot_rerun_someone_elses_runs(
     assert Run.objects.get(pk=failed[0].pk).status == Run.Status.QUEUED
 
 
+def test_after_the_deadline_only_an_organiser_reruns_failed_runs(
+    contest: Contest, entry: Entry, author: Client, organiser: User
+) -> None:
+    failed = make_runs(entry, ["failed"], error="x", attempts=5)
+    Contest.objects.filter(pk=contest.pk).update(
+        status=Contest.Status.JUDGING, closes_at=timezone.now() - timedelta(minutes=1)
+    )
+    url = reverse("entry_retry_failed", args=[entry.pk])
+
+    assert author.post(url).status_code == 403
+    assert "hx-post" not in author.get(reverse("entry_runs", args=[entry.pk])).content.decode()
+    assert Run.objects.get(pk=failed[0].pk).status == Run.Status.FAILED
+    assert english_client(organiser).post(url).status_code == 302
+    assert Run.objects.get(pk=failed[0].pk).status == Run.Status.QUEUED
+
+
 def test_rerun_needs_post(entry: Entry, author: Client) -> None:
     make_runs(entry, ["failed"], error="x")
 

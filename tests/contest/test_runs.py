@@ -279,6 +279,24 @@ def test_rate_limited_run_waits_at_least_what_retry_after_asks(
     assert run.available_at >= timezone.now() + timedelta(seconds=29)
 
 
+def test_a_long_retry_after_is_left_to_the_reconciler_not_a_delayed_message(
+    queued: list[Run],
+    server: FakeOpenAIServer,
+    sent: list[Sent],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    server.configure(retry_after=900)
+    server.script("429")
+
+    run = execute(queued[0], django_capture_on_commit_callbacks)
+
+    assert (run.status, run.error_code) == (Run.Status.QUEUED, "rate_limited")
+    assert sent == []
+    assert run.available_at >= timezone.now() + timedelta(seconds=899)
+    runs.runs_reconcile(now=run.available_at + timedelta(seconds=3600))
+    assert run.pk in [message.run_id for message in sent]
+
+
 def test_retry_then_success_clears_the_error(
     queued: list[Run], server: FakeOpenAIServer, django_capture_on_commit_callbacks: Any
 ) -> None:

@@ -6,7 +6,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
+from accounts.models import User
 from contest.models import Contest, SampleTask
+from contest.services import entry_submit
 from contest.task_csv import MAX_BYTES, tasks_import_csv
 from tests import factories
 
@@ -167,11 +169,11 @@ def test_row_with_more_cells_than_columns_is_refused(contest: Contest) -> None:
     assert "Row 2 has more cells than the header row" in _messages(caught)
 
 
-def test_import_is_refused_once_tasks_are_locked(contest: Contest, staff: object) -> None:
-    contest.status = Contest.Status.JUDGING
-    contest.save()
-    factories.make_entry(contest, staff)  # type: ignore[arg-type]
+def test_import_is_refused_once_tasks_are_locked(contest: Contest, staff: User) -> None:
+    Contest.objects.filter(pk=contest.pk).update(status=Contest.Status.OPEN)
+    factories.make_task(contest)
+    entry_submit(entry=factories.make_entry(contest, staff, prompt_template="要約 {{input}}"))
     with pytest.raises(ValidationError) as caught:
         tasks_import_csv(contest=contest, data=GOOD_CSV.encode())
     assert caught.value.code == "tasks_locked"
-    assert SampleTask.objects.filter(contest=contest).count() == 0
+    assert SampleTask.objects.filter(contest=contest).count() == 1
