@@ -115,6 +115,7 @@ class EntryRuns:
     total: int = 0
     done: int = 0
     pending: bool = False
+    moving: bool = False
     samples: list[int] = field(default_factory=list)
 
     @property
@@ -171,6 +172,8 @@ def entry_run_grid(*, entry: Entry, viewer: Any) -> EntryRuns:
         total=len(runs),
         done=done,
         pending=done < len(runs),
+        # Held runs wait for an organiser, perhaps for days: no point asking every 2 s.
+        moving=counts[Run.Status.QUEUED] + counts[Run.Status.RUNNING] > 0,
         samples=sorted({run.sample_index for run in runs}),
     )
 
@@ -209,6 +212,11 @@ class Monitor:
     @property
     def pending(self) -> int:
         return sum(self.counts[status] for status in Run.PENDING)
+
+    @property
+    def moving(self) -> bool:
+        """Runs that will change by themselves (queued or running); held ones wait for us."""
+        return self.counts[Run.Status.QUEUED] + self.counts[Run.Status.RUNNING] > 0
 
     @property
     def held(self) -> int:

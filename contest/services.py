@@ -58,7 +58,7 @@ FIELD_LABELS = {
     "usage_notes": gettext_lazy("How to use it"),
 }
 PROMPT_FIELDS = ("system_prompt", "prompt_template")
-PERSONAL_DATA_FIELDS = ("system_prompt", "prompt_template", "purpose", "usage_notes")
+PERSONAL_DATA_FIELDS = ("title", "system_prompt", "prompt_template", "purpose", "usage_notes")
 
 
 class EntryError(ValidationError):
@@ -369,7 +369,7 @@ def entry_create(
                 entry.save()
         except IntegrityError:
             # The unique form token is the last line of defence against a double post.
-            existing = Entry.objects.filter(form_token=form_token).first()
+            existing = entry_by_form_token(author=author, form_token=form_token)
             if existing is None:
                 raise
             raise EntryFormUsedError(existing) from None

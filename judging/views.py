@@ -8,5 +8,9 @@ from contest.models import Contest
 @login_required
 def judging_home(request: HttpRequest) -> HttpResponse:
     """The contests this person judges. Scoring sheets arrive with the judging issue."""
-    contests = Contest.objects.filter(judges=request.user.pk).order_by("-closes_at")
+    contests = (
+        Contest.objects.filter(judges=request.user.pk)
+        .exclude(status=Contest.Status.DRAFT)
+        .order_by("-closes_at")
+    )
     return render(request, "judging/home.html", {"contests": contests})

@@ -17,6 +17,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError
 from django.template import Context, Template
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
@@ -237,3 +238,15 @@ def test_passwords_are_hashed_with_argon2_first() -> None:
     import config.settings as project_settings
 
     assert project_settings.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
+
+
+@pytest.mark.django_db
+def test_judges_do_not_see_draft_contests(client: Client, judge: User) -> None:
+    draft = factories.make_contest(status=Contest.Status.DRAFT, title="準備中のコンテスト")
+    shown = factories.make_contest(title="審査対象のコンテスト")
+    draft.judges.add(judge)
+    shown.judges.add(judge)
+    client.force_login(judge)
+    page = client.get(reverse("judging_home")).content.decode()
+    assert "審査対象のコンテスト" in page
+    assert "準備中のコンテスト" not in page

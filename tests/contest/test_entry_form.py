@@ -558,3 +558,9 @@ def test_a_form_token_from_a_closed_contest_page_still_shows_the_refusal(
     )
     assert response.status_code == 200
     assert "The deadline for this contest passed" in response.content.decode()
+
+
+def test_personal_data_in_the_title_is_refused(open_contest: Contest, staff: User) -> None:
+    form = bound(open_contest, staff, title="山田さん用 taro.yamada@city.example.jp")
+    with translation.override("en"):
+        assert "e-mail address" in errors_of(form, "title")

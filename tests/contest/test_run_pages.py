@@ -401,3 +401,12 @@ def test_a_failed_runs_error_is_shown_in_the_readers_language(
     assert "usage limit for this organisation has been reached" in english
     assert stored not in english
     assert stored in japanese
+
+
+def test_polling_stops_while_only_held_runs_wait(entry: Entry, author: Client) -> None:
+    make_runs(entry, ["held", "succeeded"])
+
+    body = author.get(reverse("entry_runs", args=[entry.pk])).content.decode()
+
+    assert POLLING not in body
+    assert 'value="1"' in body  # one of two runs done: the bar still shows the wait
