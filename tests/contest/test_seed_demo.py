@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from allauth.account.models import EmailAddress
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import timezone, translation
 
@@ -29,6 +29,7 @@ def _english() -> Iterator[None]:
 def demo_settings(settings: Any) -> Any:
     settings.LLM_PROVIDER = "echo"
     settings.LLM_MODEL = "gpt-4.1-mini"
+    settings.DEBUG = True  # the demo refuses production settings
     return settings
 
 
@@ -124,3 +125,11 @@ def test_second_run_changes_nothing_and_says_the_demo_exists(seeded: str) -> Non
     assert _counts() == before
     assert "The demo already exists; nothing was changed." in output
     assert DEMO_PASSWORD in output
+
+
+@pytest.mark.django_db
+def test_the_demo_refuses_to_run_with_production_settings(settings: Any) -> None:
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DJANGO_DEBUG=0"):
+        call_command("seed_demo", stdout=StringIO())
+    assert not Contest.objects.exists()

@@ -13,7 +13,7 @@ from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -103,6 +103,12 @@ class Command(BaseCommand):
     help = "Create the demo city, its staff and an open contest with entries (idempotent)."
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG:
+            # The demo's accounts share a password printed in this repository.
+            raise CommandError(
+                "seed_demo creates accounts with a published password; it refuses to run "
+                "with DJANGO_DEBUG=0."
+            )
         people = _load("people.json")
         slug = _load("contest.json")["slug"]
         if Contest.objects.filter(slug=slug).exists():
