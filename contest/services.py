@@ -378,6 +378,48 @@ def entry_create(
     return entry
 
 
+def entry_save(
+    *,
+    contest: Contest,
+    author: Any,
+    data: Mapping[str, Any],
+    form_token: UUID | None,
+    entry: Entry | None = None,
+    submit: bool = False,
+) -> Entry:
+    """Create a draft (or change the working copy of `entry`) and submit it if asked.
+
+    All or nothing: when any step fails, the image files this call stored are removed
+    with the rolled-back rows. A revision equal to the last one is not submitted again
+    (a second click on "Submit revision" must not pay for every run twice).
+    """
+    saved = entry
+    try:
+        with transaction.atomic():
+            if entry is None:
+                saved = entry_create(
+                    contest=contest, author=author, data=data, form_token=form_token
+                )
+            else:
+                entry_update(entry=entry, data=data)
+            if submit:
+                assert saved is not None
+                entry_submit(entry=saved, only_if_changed=entry is not None)
+    except BaseException:
+        if saved is not None:
+            _discard_unsaved_files(saved)
+        raise
+    assert saved is not None
+    return saved
+
+
+def _discard_unsaved_files(entry: Entry) -> None:
+    """Delete the entry's image files that the database does not (or no longer) refer to."""
+    stored = Entry.objects.filter(pk=entry.pk).values_list("image", "thumbnail").first()
+    kept = set(stored or ())
+    _delete_files([n for n in (entry.image.name, entry.thumbnail.name) if n and n not in kept])
+
+
 def entry_update(*, entry: Entry, data: Mapping[str, Any]) -> Entry:
     """Change the working copy. A submitted entry stays submitted at its last revision."""
     with transaction.atomic():

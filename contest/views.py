@@ -8,7 +8,6 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -171,15 +170,13 @@ def _entry_create_post(request: HttpRequest, contest: Contest) -> HttpResponse:
         form.keep_image_for_next_post()
         return _render_form(request, form, contest=contest)
     try:
-        with transaction.atomic():
-            entry = services.entry_create(
-                contest=contest,
-                author=request.user,
-                data=form.entry_data(),
-                form_token=form.token,
-            )
-            if form.action == ACTION_SUBMIT:
-                services.entry_submit(entry=entry)
+        entry = services.entry_save(
+            contest=contest,
+            author=request.user,
+            data=form.entry_data(),
+            form_token=form.token,
+            submit=form.action == ACTION_SUBMIT,
+        )
     except services.EntryFormUsedError as used:
         return redirect("entry_detail", used.entry.pk)
     except ValidationError as error:
@@ -218,10 +215,14 @@ def entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return _render_form(request, form, contest=contest, entry=entry)
     previous_revision = entry.revision
     try:
-        with transaction.atomic():
-            services.entry_update(entry=entry, data=form.entry_data())
-            if form.action == ACTION_SUBMIT:
-                services.entry_submit(entry=entry, only_if_changed=True)
+        services.entry_save(
+            contest=contest,
+            author=request.user,
+            data=form.entry_data(),
+            form_token=form.token,
+            entry=entry,
+            submit=form.action == ACTION_SUBMIT,
+        )
     except ValidationError as error:
         _refuse(request, form, error)
         return _render_form(request, form, contest=contest, entry=entry)

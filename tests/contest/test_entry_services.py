@@ -3,14 +3,20 @@
 import threading
 import uuid
 from datetime import timedelta
+from io import BytesIO
+from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.utils import timezone, translation
+from PIL import Image
 
 from accounts.models import User
 from contest import services
+from contest.images import CleanImage, clean_image
 from contest.models import Contest, Entry, EntryRevision, Run, SampleTask
 from contest.selectors import placeholder_coverage
 from tests import factories
@@ -304,3 +310,40 @@ def test_placeholder_coverage_offers_only_what_every_task_provides():
 
 def test_placeholder_coverage_without_tasks_offers_input():
     assert placeholder_coverage([]).available == ["input"]
+
+
+def _clean_png() -> CleanImage:
+    buffer = BytesIO()
+    Image.new("RGB", (30, 20), "teal").save(buffer, format="PNG")
+    return clean_image(SimpleUploadedFile("s.png", buffer.getvalue(), content_type="image/png"))
+
+
+def test_a_failed_submit_leaves_no_image_files_behind(
+    open_contest: Contest, staff: User, settings: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
+    settings.MEDIA_ROOT = tmp_path
+
+    def refuse(**kwargs: object) -> None:
+        raise ValidationError("refused at the last step")
+
+    monkeypatch.setattr(services, "entry_submit", refuse)
+    data = {"title": "画像つき", "prompt_template": "要約 {{input}}", "image": _clean_png()}
+    with pytest.raises(ValidationError):
+        services.entry_save(
+            contest=open_contest, author=staff, data=data, form_token=uuid.uuid4(), submit=True
+        )
+
+    assert not Entry.objects.exists()
+    assert [path for path in tmp_path.rglob("*") if path.is_file()] == []
+
+
+def test_a_saved_entry_keeps_its_image_files(
+    open_contest: Contest, staff: User, settings: Any, tmp_path: Path
+) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    data = {"title": "画像つき", "prompt_template": "要約 {{input}}", "image": _clean_png()}
+    entry = services.entry_save(
+        contest=open_contest, author=staff, data=data, form_token=uuid.uuid4()
+    )
+    assert (tmp_path / str(entry.image.name)).is_file()
+    assert (tmp_path / str(entry.thumbnail.name)).is_file()
