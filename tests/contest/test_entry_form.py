@@ -2,6 +2,7 @@
 
 import html
 import io
+import re
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -52,6 +53,14 @@ def form_data(contest: Contest, **overrides: Any) -> dict[str, Any]:
 
 def bound(contest: Contest, author: User, entry: Entry | None = None, **data: Any) -> EntryForm:
     return EntryForm(form_data(contest, **data), contest=contest, author=author, entry=entry)
+
+
+def assert_japanese(message: str, *must_contain: str) -> None:
+    """The message is Japanese (kana present, no English sentence) and names these parts."""
+    assert re.search(r"[\u3040-\u30ff]", message), message
+    assert not re.search(r"[A-Za-z]{3,} [A-Za-z]{2,} [A-Za-z]{3,}", message), message
+    for part in must_contain:
+        assert part in message, (part, message)
 
 
 def errors_of(form: EntryForm, field: str) -> str:
@@ -144,7 +153,7 @@ def test_unknown_placeholder_in_system_prompt_is_refused(open_contest: Contest, 
 def test_unknown_placeholder_error_is_present_in_japanese(open_contest: Contest, staff: User):
     form = bound(open_contest, staff, prompt_template="{{input}} {{unknown}}")
     with translation.override("ja"):
-        assert errors_of(form, "prompt_template")
+        assert_japanese(errors_of(form, "prompt_template"), "{{unknown}}", "{{input}}")
 
 
 def test_variable_only_some_tasks_provide_names_the_tasks_that_lack_it(
@@ -201,7 +210,7 @@ def test_a_placeholder_in_the_system_prompt_alone_is_enough(open_contest: Contes
 def test_missing_placeholder_error_is_present_in_japanese(open_contest: Contest, staff: User):
     form = bound(open_contest, staff, prompt_template="要約してください。")
     with translation.override("ja"):
-        assert errors_of(form, "prompt_template")
+        assert_japanese(errors_of(form, "prompt_template"), "{{input}}")
 
 
 # --- Length ---------------------------------------------------------------------------------
@@ -282,7 +291,7 @@ def test_confirmation_is_required_to_submit(open_contest: Contest, staff: User):
 def test_confirmation_error_is_present_in_japanese(open_contest: Contest, staff: User):
     form = bound(open_contest, staff, confirm_no_personal_data="")
     with translation.override("ja"):
-        assert errors_of(form, "confirm_no_personal_data")
+        assert_japanese(errors_of(form, "confirm_no_personal_data"))
 
 
 def test_confirmation_is_not_needed_for_a_draft(open_contest: Contest, staff: User):
@@ -313,7 +322,7 @@ def test_minutes_after_may_exceed_minutes_before(open_contest: Contest, staff: U
 def test_bad_minutes_error_is_present_in_japanese(open_contest: Contest, staff: User):
     form = bound(open_contest, staff, minutes_before="-1")
     with translation.override("ja"):
-        assert errors_of(form, "minutes_before")
+        assert_japanese(errors_of(form, "minutes_before"))
 
 
 def test_form_refuses_after_the_deadline(open_contest: Contest, staff: User):
@@ -344,7 +353,7 @@ def test_limit_error_is_present_in_japanese(open_contest: Contest, staff: User):
     form = bound(open_contest, staff)
     with translation.override("ja"):
         assert not form.is_valid()
-        assert form.non_field_errors()
+        assert_japanese(" ".join(str(m) for m in form.non_field_errors()), "1")
 
 
 def test_limit_is_explained_in_the_help_of_the_contest_page(
@@ -384,7 +393,10 @@ def test_personal_data_refusal_is_shown_in_japanese(
         reverse("entry_create", args=[open_contest.slug]), data
     )
     assert response.status_code == 200
-    assert 'class="errorlist' in response.content.decode()
+    errors = re.findall(r'<ul class="errorlist[^>]*>(.*?)</ul>', response.content.decode(), re.S)
+    assert errors
+    assert_japanese(" ".join(errors), "マイナンバー")
+    assert MY_NUMBER not in " ".join(errors)  # never echoed back in full
     assert not Entry.objects.exists()
 
 
