@@ -1,15 +1,18 @@
 """The contest lifecycle: one step at a time, guards that say why, races that cannot slip by."""
 
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
+from django.db import connection
 from django.utils import timezone, translation
 
 from accounts.models import User
-from contest import lifecycle
+from contest import lifecycle, services
 from contest.lifecycle import TransitionError, allowed_transitions, contest_transition
-from contest.models import Contest
+from contest.models import Contest, Entry
 from contest.services import entry_submit
 from tests import factories
 
@@ -237,3 +240,53 @@ def test_entries_are_accepted_only_while_open_between_the_times() -> None:
     assert not contest.accepts_entries(now + timedelta(hours=2))
     contest_transition(contest=contest, to_status=Status.JUDGING, now=now)
     assert not contest.accepts_entries(now)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_change_of_status_waits_for_an_entry_being_written_and_then_sees_it(
+    open_contest: Contest, staff: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; SQLite runs one writer at a time anyway")
+    locked, release = threading.Event(), threading.Event()
+    check_limit = services.entry_check_limit
+
+    def pause_inside_the_transaction(**kwargs: Any) -> None:
+        locked.set()  # the contest row is locked by now
+        release.wait(timeout=10)
+        check_limit(**kwargs)
+
+    monkeypatch.setattr(services, "entry_check_limit", pause_inside_the_transaction)
+    outcome: dict[str, object] = {}
+
+    def create_entry() -> None:
+        try:
+            services.entry_create(
+                contest=open_contest, author=staff, data={"title": "締切間際"}, form_token=None
+            )
+        finally:
+            connection.close()
+
+    def back_to_draft() -> None:
+        try:
+            contest_transition(contest=Contest.objects.get(pk=open_contest.pk), to_status="draft")
+            outcome["result"] = "changed"
+        except TransitionError as error:
+            outcome["result"] = error.code
+        finally:
+            connection.close()
+
+    writer = threading.Thread(target=create_entry)
+    writer.start()
+    assert locked.wait(timeout=10)
+    organiser_click = threading.Thread(target=back_to_draft)
+    organiser_click.start()
+    organiser_click.join(timeout=1)
+    assert organiser_click.is_alive()  # waiting for the entry's transaction
+    release.set()
+    writer.join(timeout=10)
+    organiser_click.join(timeout=10)
+
+    assert Entry.objects.filter(contest=open_contest).count() == 1
+    assert outcome["result"] != "changed"
+    assert Contest.objects.get(pk=open_contest.pk).status == Contest.Status.OPEN
