@@ -244,7 +244,7 @@ def parse_retry_after(headers: Mapping[str, str]) -> float | None:
 
 # --- Clients ----------------------------------------------------------------------------
 
-_clients: dict[tuple[int, str, float, float], openai.OpenAI] = {}
+_clients: dict[tuple[str, float, float], openai.OpenAI] = {}
 _clients_lock = threading.Lock()
 
 
@@ -261,11 +261,10 @@ os.register_at_fork(after_in_child=_forget_after_fork)
 def reset_clients() -> None:
     """Forget cached clients, so the next call reads the environment and settings again."""
     with _clients_lock:
-        clients = list(_clients.items())
+        clients = list(_clients.values())
         _clients.clear()
-    for (pid, _provider, _connect, _read), client in clients:
-        if pid == os.getpid():
-            client.close()
+    for client in clients:
+        client.close()
 
 
 def _build_client(provider: str) -> openai.OpenAI:
@@ -287,13 +286,10 @@ def _build_client(provider: str) -> openai.OpenAI:
 
 
 def _client_for(provider: str) -> openai.OpenAI:
-    """One client per worker process, provider and timeout setting, reused for keep-alive."""
-    key = (
-        os.getpid(),
-        provider,
-        float(settings.LLM_CONNECT_TIMEOUT),
-        float(settings.LLM_READ_TIMEOUT),
-    )
+    """One client per provider and timeout setting, reused for keep-alive.
+
+    Per process too: a forked worker starts with none (`_forget_after_fork`)."""
+    key = (provider, float(settings.LLM_CONNECT_TIMEOUT), float(settings.LLM_READ_TIMEOUT))
     with _clients_lock:
         client = _clients.get(key)
         if client is None:

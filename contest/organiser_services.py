@@ -16,10 +16,10 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from contest import lifecycle
+from contest import lifecycle, templating
 from contest.models import Category, Contest, Entry, SampleTask
 
-VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+VARIABLE_NAME = re.compile(templating.NAME + r"\Z")
 # Every sample task provides `input` itself; a variable of that name would shadow it.
 RESERVED_VARIABLES = frozenset({"input"})
 CATEGORY_SEPARATORS = re.compile(r"[\n,、，]")

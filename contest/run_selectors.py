@@ -18,6 +18,9 @@ from contest.checks import describe_check
 from contest.models import Contest, Entry, Run, SampleTask
 
 DONE = (Run.Status.SUCCEEDED, Run.Status.FAILED, Run.Status.CANCELLED)
+# Runs that change by themselves; held ones wait for an organiser, perhaps for days, so a
+# page showing only those has nothing to poll for.
+MOVING = (Run.Status.QUEUED, Run.Status.RUNNING)
 MONITOR_MINUTES = 10
 
 
@@ -79,14 +82,6 @@ def contest_budget_spent(*, contest: Contest) -> str | None:
 # --- An entry's runs --------------------------------------------------------------------------
 
 
-def entry_for_run_viewer(user: Any, pk: int) -> Entry | None:
-    """The entry if this person may see its runs (its author or an organiser), else None."""
-    entry = Entry.objects.select_related("contest").filter(pk=pk).first()
-    if entry is None or not (entry.author_id == user.pk or is_organiser(user)):
-        return None
-    return entry
-
-
 @dataclass(frozen=True)
 class CheckLine:
     passed: bool
@@ -114,9 +109,11 @@ class EntryRuns:
     hidden_runs: int = 0
     total: int = 0
     done: int = 0
-    pending: bool = False
-    moving: bool = False
     samples: list[int] = field(default_factory=list)
+
+    @property
+    def moving(self) -> bool:
+        return any(self.counts[status] for status in MOVING)
 
     @property
     def percent(self) -> int:
@@ -125,6 +122,15 @@ class EntryRuns:
     @property
     def failed(self) -> int:
         return self.counts[Run.Status.FAILED]
+
+    @property
+    def checked_runs(self) -> list[Run]:
+        """The shown runs whose output went through the sample task's checks."""
+        return [c.run for row in self.rows for c in row.cells if c.run.checks_passed is not None]
+
+    @property
+    def runs_passing_checks(self) -> int:
+        return sum(1 for run in self.checked_runs if run.checks_passed)
 
 
 def _check_lines(run: Run) -> list[CheckLine]:
@@ -171,9 +177,6 @@ def entry_run_grid(*, entry: Entry, viewer: Any) -> EntryRuns:
         hidden_runs=hidden,
         total=len(runs),
         done=done,
-        pending=done < len(runs),
-        # Held runs wait for an organiser, perhaps for days: no point asking every 2 s.
-        moving=counts[Run.Status.QUEUED] + counts[Run.Status.RUNNING] > 0,
         samples=sorted({run.sample_index for run in runs}),
     )
 
@@ -215,8 +218,7 @@ class Monitor:
 
     @property
     def moving(self) -> bool:
-        """Runs that will change by themselves (queued or running); held ones wait for us."""
-        return self.counts[Run.Status.QUEUED] + self.counts[Run.Status.RUNNING] > 0
+        return any(self.counts[status] for status in MOVING)
 
     @property
     def held(self) -> int:

@@ -6,7 +6,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -15,8 +15,9 @@ from django_htmx.middleware import HtmxDetails
 
 from accounts.permissions import is_organiser, organiser_required
 from contest.models import Contest, Entry
-from contest.run_selectors import contest_run_monitor, entry_for_run_viewer, entry_run_grid
+from contest.run_selectors import contest_run_monitor, entry_run_grid
 from contest.runs import runs_cancel_pending, runs_release_held, runs_retry_failed
+from contest.selectors import entries_visible_to
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -25,10 +26,7 @@ class HtmxHttpRequest(HttpRequest):
 
 def _entry_for_runs(request: HttpRequest, pk: int) -> Entry:
     """The entry if the person is its author or an organiser; 404 for anyone else."""
-    entry = entry_for_run_viewer(request.user, pk)
-    if entry is None:
-        raise Http404
-    return entry
+    return get_object_or_404(entries_visible_to(request.user), pk=pk)
 
 
 def _may_retry(entry: Entry, user: Any) -> bool:

@@ -395,31 +395,23 @@ def _retry_or_fail(
 ) -> None:
     """Back to the queue after a backoff, or failed once the attempts are used up."""
     if attempt >= settings.LLM_MAX_ATTEMPTS:
-        gave_up = retries_exhausted_message(attempt)
+        gave_up = error_text(status=Run.Status.FAILED, code=code, attempts=attempt)
         _fail(run, attempt, code=code, message=gave_up)
         return
     delay = llm.backoff_seconds(attempt=attempt, retry_after=retry_after)
-    due = timezone.now() + timedelta(seconds=delay)
-    if (
-        _finish(
-            run,
-            attempt,
-            status=Run.Status.QUEUED,
-            available_at=due,
-            lease_until=None,
-            error=message,
-            error_code=code,
-        )
-        and delay <= MAX_COUNTDOWN_SECONDS
-    ):
-        enqueue_run_ids([run.pk], countdown=delay)
-    # A longer wait is left to the reconciler, which publishes the run once it is due.
+    _requeue_after(run, attempt, delay, lease_until=None, error=message, error_code=code)
 
 
 def _postpone(run: Run, attempt: int, wait: float) -> None:
     """Over the requests-per-minute limit: back to the queue for a later slot, no attempt."""
+    _requeue_after(run, attempt, wait, **_UNCLAIM)
+
+
+def _requeue_after(run: Run, attempt: int, wait: float, **changes: Any) -> None:
+    """Back to the queue, due in `wait` seconds; a long wait is left to the reconciler,
+    which publishes the run once it is due."""
     due = timezone.now() + timedelta(seconds=wait)
-    requeued = _finish(run, attempt, status=Run.Status.QUEUED, available_at=due, **_UNCLAIM)
+    requeued = _finish(run, attempt, status=Run.Status.QUEUED, available_at=due, **changes)
     if requeued and wait <= MAX_COUNTDOWN_SECONDS:
         enqueue_run_ids([run.pk], countdown=wait)
 

@@ -130,11 +130,6 @@ def entries_counting_towards_limit(*, contest: Contest, author: Any) -> QuerySet
     )
 
 
-def entry_places_left(*, contest: Contest, author: Any) -> int:
-    used = entries_counting_towards_limit(contest=contest, author=author).count()
-    return max(contest.max_entries_per_person - used, 0)
-
-
 def entries_of_author(*, contest: Contest, author: Any) -> QuerySet[Entry]:
     return (
         Entry.objects.filter(contest=contest, author=author)
@@ -161,10 +156,15 @@ def entry_revisions(entry: Entry) -> list[EntryRevision]:
     return list(entry.revisions.order_by("-number"))
 
 
+def entry_snapshot(entry: Entry) -> dict[str, Any]:
+    """What an EntryRevision freezes of the working copy, by the revision's field names."""
+    snapshot = {name: getattr(entry, name) for name in SNAPSHOT_FIELDS}
+    snapshot["category_name"] = entry.category.name if entry.category else ""
+    return snapshot
+
+
 def entry_differs_from_revision(entry: Entry, revision: EntryRevision | None) -> bool:
     """Whether the working copy has changes that were never submitted."""
     if revision is None:
         return True
-    if (entry.category.name if entry.category else "") != revision.category_name:
-        return True
-    return any(getattr(entry, name) != getattr(revision, name) for name in SNAPSHOT_FIELDS)
+    return any(getattr(revision, name) != value for name, value in entry_snapshot(entry).items())

@@ -30,6 +30,7 @@ from contest.selectors import (
     entries_counting_towards_limit,
     entry_by_form_token,
     entry_differs_from_revision,
+    entry_snapshot,
 )
 from contest.templating import placeholders
 
@@ -460,17 +461,7 @@ def entry_submit(*, entry: Entry, only_if_changed: bool = False) -> EntryRevisio
             return latest
         now = timezone.now()
         revision = EntryRevision.objects.create(
-            entry=entry,
-            number=entry.revision + 1,
-            title=entry.title,
-            category_name=entry.category.name if entry.category else "",
-            purpose=entry.purpose,
-            system_prompt=entry.system_prompt,
-            prompt_template=entry.prompt_template,
-            usage_notes=entry.usage_notes,
-            minutes_before=entry.minutes_before,
-            minutes_after=entry.minutes_after,
-            submitted_at=now,
+            entry=entry, number=entry.revision + 1, submitted_at=now, **entry_snapshot(entry)
         )
         entry.revision = revision.number
         entry.status = Entry.Status.SUBMITTED

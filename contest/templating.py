@@ -2,7 +2,9 @@
 
 import re
 
-PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+# A variable's name: what `{{name}}` may hold, and what an organiser may call a variable.
+NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+PLACEHOLDER = re.compile(r"\{\{\s*(" + NAME + r")\s*\}\}")
 
 
 def placeholders(text: str) -> list[str]:

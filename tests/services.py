@@ -32,6 +32,27 @@ def redis_available() -> bool:
     return answers("127.0.0.1", 6379)
 
 
+def require(available: bool, reason: str) -> None:
+    """Skip a test whose server or tool is missing here; fail it in CI, where it must exist."""
+    import pytest
+
+    if available:
+        return
+    if in_ci():
+        pytest.fail(f"CI is set but {reason}")
+    pytest.skip(reason)
+
+
+def fresh_redis_url(database: int) -> str:
+    """A flushed Redis database on 127.0.0.1:6379, for one test's broker."""
+    import redis
+
+    require(redis_available(), "Redis does not answer on 127.0.0.1:6379")
+    url = f"redis://127.0.0.1:6379/{database}"
+    redis.Redis.from_url(url).flushdb()
+    return url
+
+
 def main() -> None:
     if sys.argv[1:] == ["database-url"]:
         if postgres_available():

@@ -19,7 +19,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from tests.services import in_ci
+from tests.services import require
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 LOCALE_DIR = BASE_DIR / "locale" / "ja" / "LC_MESSAGES"
@@ -117,12 +117,10 @@ def _header(messages: list[Message]) -> Message:
 
 def _require_gettext_tools() -> None:
     missing = [tool for tool in GETTEXT_TOOLS if shutil.which(tool) is None]
-    if not missing:
-        return
-    reason = f"GNU gettext is not installed ({', '.join(missing)} missing): apt-get install gettext"
-    if in_ci():
-        pytest.fail(reason)
-    pytest.skip(reason)
+    require(
+        not missing,
+        f"GNU gettext is not installed ({', '.join(missing)} missing): apt-get install gettext",
+    )
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-import redis
 from celery import Celery
 from django.urls import reverse
 from django.utils import translation
@@ -36,7 +35,7 @@ from config.celery import app as project_app
 from contest.models import Contest
 from tests import factories
 from tests.integration.harness import Worker, publishing_to, worker_env
-from tests.services import in_ci, redis_available
+from tests.services import fresh_redis_url, require
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -44,7 +43,8 @@ TIMEOUT_MS = 15_000
 # The integration tests take Redis databases 9-15 in turn and flush the one they take; a
 # database of our own keeps a session of each, running at the same time, out of the
 # other's queues (a worker there would take our messages and drop them).
-REDIS_URL = "redis://127.0.0.1:6379/8"
+# The integration tests use databases 9..15.
+REDIS_DATABASE = 8
 # Set to a folder to keep a screenshot of each step `snap` is called at (for a person).
 SCREENSHOTS = os.environ.get("BROWSER_SCREENSHOTS", "")
 
@@ -63,10 +63,10 @@ def ui_text(message: str, language: str = "ja") -> str:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     # Debian's build: `playwright install` would download a browser, which cannot happen here.
-    if not Path(CHROMIUM).exists():
-        if in_ci():
-            pytest.fail(f"CI is set but Debian's chromium is not installed at {CHROMIUM}")
-        pytest.skip(f"chromium is not installed at {CHROMIUM} (apt-get install -y chromium)")
+    require(
+        Path(CHROMIUM).exists(),
+        f"chromium is not installed at {CHROMIUM} (apt-get install -y chromium)",
+    )
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
@@ -160,12 +160,7 @@ def broker_in_memory() -> Iterator[Celery]:
 @pytest.fixture
 def redis_broker() -> str:
     """Redis on 127.0.0.1:6379, as the integration tests need it: skip without, fail in CI."""
-    if not redis_available():
-        if in_ci():
-            pytest.fail("CI is set but Redis does not answer on 127.0.0.1:6379")
-        pytest.skip("Redis does not answer on 127.0.0.1:6379")
-    redis.Redis.from_url(REDIS_URL).flushdb()
-    return REDIS_URL
+    return fresh_redis_url(REDIS_DATABASE)
 
 
 StartWorker = Callable[[], Worker]

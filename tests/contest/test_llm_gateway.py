@@ -32,12 +32,6 @@ def in_english() -> Iterator[None]:
         yield
 
 
-@pytest.fixture(scope="module")
-def shared_server() -> Iterator[FakeOpenAIServer]:
-    with FakeOpenAIServer() as server:
-        yield server
-
-
 @pytest.fixture
 def server(
     shared_server: FakeOpenAIServer,
@@ -140,12 +134,11 @@ def test_each_complete_makes_exactly_one_http_call(server: FakeOpenAIServer, fau
 
 
 def test_one_client_is_reused_in_a_process_and_rebuilt_after_fork(
-    server: FakeOpenAIServer, monkeypatch: pytest.MonkeyPatch
+    server: FakeOpenAIServer,
 ) -> None:
     llm.complete(model_settings=MINI, messages=MESSAGES)
     llm.complete(model_settings=MINI, messages=MESSAGES)
-    real_pid = llm.os.getpid()
-    monkeypatch.setattr(llm.os, "getpid", lambda: real_pid + 100_000)
+    llm._forget_after_fork()  # what os.fork runs in the child (registered at import)
     llm.complete(model_settings=MINI, messages=MESSAGES)
 
     first, second, after_fork = (request.client_port for request in server.requests)

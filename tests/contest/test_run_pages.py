@@ -410,3 +410,14 @@ def test_polling_stops_while_only_held_runs_wait(entry: Entry, author: Client) -
 
     assert POLLING not in body
     assert 'value="1"' in body  # one of two runs done: the bar still shows the wait
+
+
+def test_check_results_are_summarised_for_the_entry(entry: Entry, author: Client) -> None:
+    passing, failing, unchecked = make_runs(entry, ["succeeded", "succeeded", "failed"])
+    Run.objects.filter(pk=passing.pk).update(checks_passed=True)
+    Run.objects.filter(pk=failing.pk).update(checks_passed=False)
+
+    body = htmx_get(author, reverse("entry_runs", args=[entry.pk])).content.decode()
+
+    assert unchecked.checks_passed is None
+    assert "Automatic checks: 1 of 2 checked runs passed every check." in body

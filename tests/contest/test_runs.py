@@ -42,12 +42,6 @@ def in_english(settings: Settings) -> Iterator[None]:
         yield
 
 
-@pytest.fixture(scope="module")
-def shared_server() -> Iterator[FakeOpenAIServer]:
-    with FakeOpenAIServer() as server:
-        yield server
-
-
 @pytest.fixture
 def server(
     shared_server: FakeOpenAIServer, monkeypatch: pytest.MonkeyPatch, settings: Settings

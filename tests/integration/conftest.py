@@ -5,10 +5,9 @@ from itertools import count
 from pathlib import Path
 
 import pytest
-import redis
 
 from tests.llm_server import FakeOpenAIServer
-from tests.services import in_ci, redis_available
+from tests.services import fresh_redis_url
 
 # One Redis database per test (9..15, then round again), flushed first: no cross-talk.
 _redis_db = count()
@@ -16,13 +15,7 @@ _redis_db = count()
 
 @pytest.fixture
 def redis_url() -> str:
-    if not redis_available():
-        if in_ci():
-            pytest.fail("CI is set but Redis does not answer on 127.0.0.1:6379")
-        pytest.skip("Redis does not answer on 127.0.0.1:6379")
-    url = f"redis://127.0.0.1:6379/{9 + next(_redis_db) % 7}"
-    redis.Redis.from_url(url).flushdb()
-    return url
+    return fresh_redis_url(9 + next(_redis_db) % 7)
 
 
 @pytest.fixture

@@ -30,7 +30,7 @@ from tests.integration.harness import (
     worker_env,
 )
 from tests.llm_server import FakeOpenAIServer, expected_output
-from tests.services import in_ci
+from tests.services import require
 
 pytestmark = pytest.mark.integration
 
@@ -178,10 +178,7 @@ def test_worker_killed_mid_batch_and_restarted_finishes_every_run_exactly_once(
 
 @pytest.fixture
 def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
-    if shutil.which("redis-server") is None:
-        if in_ci():
-            pytest.fail("CI is set but redis-server is not installed")
-        pytest.skip("redis-server is not installed")
+    require(shutil.which("redis-server") is not None, "redis-server is not installed")
     server = RedisServer(port=free_port(), folder=tmp_path)
     yield server
     server.kill()

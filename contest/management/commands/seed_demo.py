@@ -106,8 +106,10 @@ class Command(BaseCommand):
         if not settings.DEBUG:
             # The demo's accounts share a password printed in this repository.
             raise CommandError(
-                "seed_demo creates accounts with a published password; it refuses to run "
-                "with DJANGO_DEBUG=0."
+                _(
+                    "seed_demo creates accounts with a published password; it refuses to run "
+                    "with DJANGO_DEBUG=0."
+                )
             )
         people = _load("people.json")
         slug = _load("contest.json")["slug"]
