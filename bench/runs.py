@@ -142,7 +142,7 @@ class Services:
 
 def measure_ideal(calls: int, concurrency: int) -> float:
     """Calls per second of C threads calling the stand-in directly through the gateway."""
-    from contest.llm import ModelSettings, complete
+    from contest.runs.llm import ModelSettings, complete
 
     model_settings = ModelSettings(
         provider="openai", model="gpt-4o-mini", temperature=0.2, max_tokens=100

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from contest.models import MAX_PROMPT_CHARS, Contest, Entry, EntryRevision
 from contest.pii import find_personal_data
-from contest.runs import runs_cancel_pending, runs_create_for_revision
+from contest.runs.services import runs_cancel_pending, runs_create_for_revision
 from contest.selectors import (
     Placeholders,
     contest_placeholders,

@@ -5,7 +5,8 @@ import logging
 from celery import shared_task
 from django.conf import settings
 
-from contest import pending_images, runs
+from contest import pending_images
+from contest.runs import services as runs
 
 logger = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 from django import template
 
 from contest.models import Run
-from contest.runs import run_error_text
+from contest.runs.services import run_error_text
 
 register = template.Library()
 

@@ -15,9 +15,9 @@ from django.core.management.base import CommandError
 from django.utils import translation
 
 from accounts.models import User
-from contest.bundle import BundleError, bundle_import
 from contest.management.commands.import_contest import Command as ImportCommand
 from contest.models import Category, Contest, SampleTask
+from contest.organise.bundle import BundleError, bundle_import
 from tests import factories
 
 Bundle = dict[str, Any]

@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
-from contest.checks import (
+from contest.runs.checks import (
     CHECK_TYPES,
     CheckResult,
     describe_check,

@@ -238,7 +238,7 @@ def test_two_concurrent_submits_make_distinct_revisions(
     open_contest: Contest, staff: User, monkeypatch: pytest.MonkeyPatch
 ):
     # Committed transactions would ring the broker; nothing here should publish.
-    monkeypatch.setattr("contest.runs.enqueue_run_ids", lambda run_ids: None)
+    monkeypatch.setattr("contest.runs.services.enqueue_run_ids", lambda run_ids: None)
     entry = draft(open_contest, staff)
     barrier = threading.Barrier(2)
     numbers: list[int] = []

@@ -10,9 +10,10 @@ from django.db import connection
 from django.utils import timezone, translation
 
 from accounts.models import User
-from contest import lifecycle, services
-from contest.lifecycle import TransitionError, allowed_transitions, contest_transition
+from contest import services
 from contest.models import Contest, Entry
+from contest.organise import lifecycle
+from contest.organise.lifecycle import TransitionError, allowed_transitions, contest_transition
 from contest.services import entry_submit
 from tests import factories
 

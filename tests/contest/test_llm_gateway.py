@@ -13,8 +13,8 @@ import pytest
 from django.utils import translation
 from pytest_django.fixtures import Settings
 
-from contest import llm
-from contest.llm import ModelSettings, PermanentLLMError, TransientLLMError
+from contest.runs import llm
+from contest.runs.llm import ModelSettings, PermanentLLMError, TransientLLMError
 from tests.llm_server import FakeOpenAIServer, expected_output
 
 MESSAGES = [
@@ -287,7 +287,7 @@ def test_errors_survive_pickling_between_worker_processes(server: FakeOpenAIServ
 def test_failures_are_logged_without_the_prompt(
     server: FakeOpenAIServer, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.WARNING, logger="contest.llm"):
+    with caplog.at_level(logging.WARNING, logger="contest.runs.llm"):
         failing_call(server, "500")
 
     logged = "\n".join(record.getMessage() for record in caplog.records)

@@ -15,7 +15,7 @@ from pytest_django.fixtures import Settings
 from accounts.models import User
 from config.celery import app as celery_app
 from contest.models import Contest, Entry, EntryRevision, Run
-from contest.runs import error_text
+from contest.runs.services import error_text
 from contest.services import entry_submit
 from tests import factories
 

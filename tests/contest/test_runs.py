@@ -21,8 +21,9 @@ from pytest_django.fixtures import Settings
 
 from accounts.models import User
 from config.celery import app as celery_app
-from contest import llm, runs, throttle
 from contest.models import Contest, Entry, EntryRevision, Run
+from contest.runs import llm, throttle
+from contest.runs import services as runs
 from tests import factories
 from tests.llm_server import FakeOpenAIServer, expected_output
 
@@ -369,7 +370,7 @@ def test_unexpected_exception_fails_with_a_generic_message_and_logs_the_tracebac
 
     monkeypatch.setattr(llm, "complete", broken)
 
-    with caplog.at_level(logging.ERROR, logger="contest.runs"):
+    with caplog.at_level(logging.ERROR, logger="contest.runs.services"):
         run = execute(queued[0], django_capture_on_commit_callbacks)
 
     assert (run.status, run.error_code) == (Run.Status.FAILED, "unexpected")

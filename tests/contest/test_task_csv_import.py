@@ -8,8 +8,8 @@ from django.utils import translation
 
 from accounts.models import User
 from contest.models import Contest, SampleTask
+from contest.organise.task_csv import MAX_BYTES, tasks_import_csv
 from contest.services import entry_submit
-from contest.task_csv import MAX_BYTES, tasks_import_csv
 from tests import factories
 
 GOOD_CSV = (

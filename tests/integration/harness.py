@@ -29,7 +29,7 @@ from django.db import connection
 
 from config.celery import app as project_app
 from contest.models import Contest, Entry, EntryRevision, Run
-from contest.runs import runs_create_for_revision
+from contest.runs.services import runs_create_for_revision
 from tests import factories
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -16,7 +16,7 @@ from django.utils import translation
 from pytest_django.fixtures import Settings
 
 from contest.models import Run
-from contest.runs import EXECUTE_RUN_TASK, retries_exhausted_message, runs_reconcile
+from contest.runs.services import EXECUTE_RUN_TASK, retries_exhausted_message, runs_reconcile
 from tests.integration.harness import (
     RedisServer,
     Worker,

@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from contest.bundle import BundleError, bundle_import, bundle_load_file
+from contest.organise.bundle import BundleError, bundle_import, bundle_load_file
 
 
 class Command(BaseCommand):

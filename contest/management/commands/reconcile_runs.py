@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from contest.runs import runs_reconcile
+from contest.runs.services import runs_reconcile
 
 
 class Command(BaseCommand):

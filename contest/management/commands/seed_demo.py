@@ -19,8 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Department, User
-from contest.bundle import bundle_import
 from contest.models import Contest, Entry, Run
+from contest.organise.bundle import bundle_import
 from contest.selectors import SNAPSHOT_FIELDS
 from contest.services import entry_submit
 

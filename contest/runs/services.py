@@ -22,10 +22,10 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from kombu.exceptions import ChannelError
 
-from contest import llm, throttle
-from contest.checks import run_checks
 from contest.models import Contest, Entry, EntryRevision, Run
-from contest.run_selectors import contest_budget_spent, contest_runs, current_runs
+from contest.runs import llm, throttle
+from contest.runs.checks import run_checks
+from contest.runs.selectors import contest_budget_spent, contest_runs, current_runs
 from contest.templating import build_messages
 
 logger = logging.getLogger(__name__)

@@ -10,11 +10,12 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from accounts.permissions import organiser_required
-from contest import lifecycle, organiser_services
-from contest.checks import describe_check
 from contest.models import Contest, Entry, SampleTask
-from contest.organiser_forms import ContestForm, TaskForm, TaskImportForm
-from contest.task_csv import tasks_import_csv
+from contest.organise import lifecycle
+from contest.organise import services as organiser_services
+from contest.organise.forms import ContestForm, TaskForm, TaskImportForm
+from contest.organise.task_csv import tasks_import_csv
+from contest.runs.checks import describe_check
 
 
 def _contest_for_organiser(slug: str) -> Contest:

@@ -15,8 +15,8 @@ from django_htmx.middleware import HtmxDetails
 
 from accounts.permissions import is_organiser, organiser_required
 from contest.models import Contest, Entry
-from contest.run_selectors import contest_run_monitor, entry_run_grid
-from contest.runs import runs_cancel_pending, runs_release_held, runs_retry_failed
+from contest.runs.selectors import contest_run_monitor, entry_run_grid
+from contest.runs.services import runs_cancel_pending, runs_release_held, runs_retry_failed
 from contest.selectors import entries_visible_to
 
 

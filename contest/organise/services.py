@@ -16,8 +16,9 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from contest import lifecycle, templating
+from contest import templating
 from contest.models import Category, Contest, Entry, SampleTask
+from contest.organise import lifecycle
 
 VARIABLE_NAME = re.compile(templating.NAME + r"\Z")
 # Every sample task provides `input` itself; a variable of that name would shadow it.

@@ -14,8 +14,8 @@ from django.db.models.functions import Coalesce, TruncMinute
 from django.utils import timezone
 
 from accounts.permissions import is_organiser
-from contest.checks import describe_check
 from contest.models import Contest, Entry, Run, SampleTask
+from contest.runs.checks import describe_check
 
 DONE = (Run.Status.SUCCEEDED, Run.Status.FAILED, Run.Status.CANCELLED)
 # Runs that change by themselves; held ones wait for an organiser, perhaps for days, so a

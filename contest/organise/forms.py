@@ -12,15 +12,15 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from contest import lifecycle
-from contest.checks import format_checks_text, parse_checks_text
 from contest.models import Contest, SampleTask
-from contest.organiser_services import (
+from contest.organise import lifecycle
+from contest.organise.services import (
     format_variables_text,
     parse_categories_text,
     parse_variables_text,
 )
-from contest.task_csv import MAX_BYTES, MAX_ROWS
+from contest.organise.task_csv import MAX_BYTES, MAX_ROWS
+from contest.runs.checks import format_checks_text, parse_checks_text
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 MODEL_FIELDS = ("model_provider", "model_name", "temperature", "max_tokens", "samples_per_task")

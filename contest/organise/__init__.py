@@ -1,0 +1,1 @@
+"""The organiser side: contest settings, sample tasks, lifecycle, bundle and CSV import."""
