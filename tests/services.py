@@ -9,7 +9,8 @@ import socket
 import sys
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+# The Redis server the tests flush databases of; another port keeps two checkouts apart.
+REDIS_PORT = int(os.environ.get("TEST_REDIS_PORT", "6379"))
 
 
 def in_ci() -> bool:
@@ -29,7 +30,7 @@ def postgres_available() -> bool:
 
 
 def redis_available() -> bool:
-    return answers("127.0.0.1", 6379)
+    return answers("127.0.0.1", REDIS_PORT)
 
 
 def require(available: bool, reason: str) -> None:
@@ -44,11 +45,11 @@ def require(available: bool, reason: str) -> None:
 
 
 def fresh_redis_url(database: int) -> str:
-    """A flushed Redis database on 127.0.0.1:6379, for one test's broker."""
+    """A flushed Redis database on the test Redis server, for one test's broker."""
     import redis
 
-    require(redis_available(), "Redis does not answer on 127.0.0.1:6379")
-    url = f"redis://127.0.0.1:6379/{database}"
+    require(redis_available(), f"Redis does not answer on 127.0.0.1:{REDIS_PORT}")
+    url = f"redis://127.0.0.1:{REDIS_PORT}/{database}"
     redis.Redis.from_url(url).flushdb()
     return url
 

@@ -159,7 +159,7 @@ def broker_in_memory() -> Iterator[Celery]:
 
 @pytest.fixture
 def redis_broker() -> str:
-    """Redis on 127.0.0.1:6379, as the integration tests need it: skip without, fail in CI."""
+    """The test Redis server, as the integration tests need it: skip without, fail in CI."""
     return fresh_redis_url(REDIS_DATABASE)
 
 
