@@ -38,7 +38,7 @@ bench: $(VENV)/.dev
 	$(PY) bench/runs.py
 
 messages: $(VENV)/.dev
-	$(PY) manage.py makemessages -l ja --ignore=.venv --ignore=staticfiles --no-obsolete
+	$(PY) manage.py makemessages -l ja --ignore=.venv --ignore=staticfiles --ignore=var --ignore=tests --ignore=bench --no-obsolete --no-location
 	$(PY) manage.py compilemessages -l ja --ignore=.venv
 
 clean:

@@ -5,13 +5,16 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+
+from accounts.models import User
 
 View = Callable[..., HttpResponse]
 
 
-def is_organiser(user: Any) -> bool:
+def is_organiser(user: User | AnonymousUser) -> bool:
     return bool(user.is_authenticated and (user.is_organiser or user.is_superuser))
 
 

@@ -6,6 +6,9 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from contest.models import Category, Contest, Entry, EntryRevision, Run, SampleTask
+from contest.organise.rules import model_settings_editable
+
+TASK_FIELDS = ("title", "input", "variables", "visible_to_entrants", "checks", "position")
 
 
 class CategoryInline(admin.TabularInline):
@@ -15,9 +18,23 @@ class CategoryInline(admin.TabularInline):
 
 
 class SampleTaskInline(admin.StackedInline):
+    """Read-only once the contest's entries have runs: every entry is compared on these."""
+
     model = SampleTask
     extra = 0
-    fields = ["title", "input", "variables", "visible_to_entrants", "checks", "position"]
+    fields = list(TASK_FIELDS)
+
+    def _locked(self, obj: Contest | None) -> bool:
+        return obj is not None and not model_settings_editable(obj)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return list(TASK_FIELDS) if self._locked(obj) else []
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return not self._locked(obj) and super().has_add_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return not self._locked(obj) and super().has_delete_permission(request, obj)
 
 
 @admin.register(Contest)
@@ -29,6 +46,12 @@ class ContestAdmin(admin.ModelAdmin):
     readonly_fields = ["status", "created_by", "created_at"]
     filter_horizontal = ["judges"]
     inlines = [CategoryInline, SampleTaskInline]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        fields = list(self.readonly_fields)
+        if obj is not None and not model_settings_editable(obj):
+            fields += Contest.MODEL_FIELDS
+        return fields
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

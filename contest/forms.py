@@ -8,15 +8,13 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from contest import images, pending_images, services
+from contest import images, pending_images, rules
 from contest.models import Category, Contest, Entry
 from contest.pending_images import KeptImage
-from contest.services import FIELD_LABELS, MAX_MINUTES
+from contest.rules import FIELD_LABELS, MAX_MINUTES
 
 ACTION_DRAFT = "draft"
 ACTION_SUBMIT = "submit"
-
-TEXT_FIELDS = ("title", "purpose", "system_prompt", "prompt_template", "usage_notes")
 
 
 def _normalise_newlines(text: str) -> str:
@@ -224,12 +222,12 @@ class EntryForm(forms.Form):
 
     def clean_system_prompt(self) -> str:
         text = self._clean_text("system_prompt")
-        services.validate_prompt_length(text)
+        rules.validate_prompt_length(text)
         return text
 
     def clean_prompt_template(self) -> str:
         text = self._clean_text("prompt_template")
-        services.validate_prompt_length(text)
+        rules.validate_prompt_length(text)
         return text
 
     def clean_usage_notes(self) -> str:
@@ -252,23 +250,23 @@ class EntryForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        reason = services.contest_closed_reason(self.contest)
+        reason = rules.contest_closed_reason(self.contest)
         if reason:
             self.add_error(None, ValidationError(reason, code="contest_closed"))
         if self.entry is not None and self.entry.status == Entry.Status.WITHDRAWN:
             self.add_error(None, _("This entry was withdrawn, so it can no longer be changed."))
         if self.entry is None and not reason:
             try:
-                services.entry_check_limit(contest=self.contest, author=self.author)
-            except services.EntryLimitError as error:
+                rules.entry_check_limit(contest=self.contest, author=self.author)
+            except rules.EntryLimitError as error:
                 self.add_error(None, error)
-        texts = {name: cleaned[name] for name in TEXT_FIELDS if name in cleaned}
+        texts = {name: cleaned[name] for name in Entry.TEXT_FIELDS if name in cleaned}
         if "prompt_template" in cleaned and "system_prompt" in cleaned:
-            problems = services.entry_text_errors(contest=self.contest, texts=texts)
+            problems = rules.entry_text_errors(contest=self.contest, texts=texts)
         else:
             # A prompt that failed already (too long, empty): still report personal data.
-            found = services.personal_data_errors(
-                {f: texts[f] for f in services.PERSONAL_DATA_FIELDS if f in texts}
+            found = rules.personal_data_errors(
+                {f: texts[f] for f in Entry.TEXT_FIELDS if f in texts}
             )
             problems = ValidationError(found) if found else None
         if problems:
@@ -294,9 +292,7 @@ class EntryForm(forms.Form):
     def entry_data(self) -> dict[str, Any]:
         """What the services store: the model fields and the checked image, if any."""
         data = {
-            name: value
-            for name, value in self.cleaned_data.items()
-            if name in services.ENTRY_DATA_FIELDS
+            name: value for name, value in self.cleaned_data.items() if name in Entry.FORM_FIELDS
         }
         data["image"] = self.cleaned_data.get("image")
         return data
@@ -323,15 +319,6 @@ def _with_token(data: Any, token: UUID) -> Any:
 
 
 def _initial_from(entry: Entry) -> dict[str, Any]:
-    return {
-        "title": entry.title,
-        "category": entry.category_id,
-        "purpose": entry.purpose,
-        "system_prompt": entry.system_prompt,
-        "prompt_template": entry.prompt_template,
-        "usage_notes": entry.usage_notes,
-        "minutes_before": entry.minutes_before,
-        "minutes_after": entry.minutes_after,
-        "credit": entry.credit,
-        "share_in_gallery": entry.share_in_gallery,
-    }
+    initial = {name: getattr(entry, name) for name in Entry.FORM_FIELDS}
+    initial["category"] = entry.category_id
+    return initial

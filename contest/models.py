@@ -1,7 +1,7 @@
 """What a contest is: its settings, sample tasks, entries, their revisions and runs."""
 
+from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -12,6 +12,11 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 MAX_PROMPT_CHARS = 8000
+
+
+class ContestQuerySet(models.QuerySet["Contest"]):
+    def accepting_entries(self, now: datetime | None = None) -> "ContestQuerySet":
+        return self.filter(Contest.accepting_entries_q(now or timezone.now()))
 
 
 class Contest(models.Model):
@@ -86,6 +91,11 @@ class Contest(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = ContestQuerySet.as_manager()
+
+    # What every run of the contest is made with; locked once an entry has runs.
+    MODEL_FIELDS = ("model_provider", "model_name", "temperature", "max_tokens", "samples_per_task")
+
     class Meta:
         ordering = ["-opens_at"]
         verbose_name = _("contest")
@@ -99,7 +109,12 @@ class Contest(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    def accepts_entries(self, now: Any = None) -> bool:
+    @staticmethod
+    def accepting_entries_q(now: datetime) -> Q:
+        """ "Accepting entries now" for a query; `accepts_entries` is the same rule on a row."""
+        return Q(status=Contest.Status.OPEN, opens_at__lte=now, closes_at__gt=now)
+
+    def accepts_entries(self, now: datetime | None = None) -> bool:
         now = now or timezone.now()
         return self.status == self.Status.OPEN and self.opens_at <= now < self.closes_at
 
@@ -184,6 +199,24 @@ class Entry(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # What the entry form writes (the image aside); services change nothing else from it.
+    FORM_FIELDS = (
+        "title",
+        "category",
+        "purpose",
+        "system_prompt",
+        "prompt_template",
+        "usage_notes",
+        "minutes_before",
+        "minutes_after",
+        "credit",
+        "share_in_gallery",
+    )
+    # What the entrant writes in words: checked for personal data before any model sees it.
+    TEXT_FIELDS = ("title", "purpose", "system_prompt", "prompt_template", "usage_notes")
+    # What is sent to the model, so bounded by MAX_PROMPT_CHARS.
+    PROMPT_FIELDS = ("system_prompt", "prompt_template")
+
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("entry")
@@ -208,6 +241,17 @@ class EntryRevision(models.Model):
     minutes_before = models.PositiveIntegerField(null=True, blank=True)
     minutes_after = models.PositiveIntegerField(null=True, blank=True)
     submitted_at = models.DateTimeField(default=timezone.now)
+
+    # What a revision freezes of the entry, by the same names (category_name aside).
+    SNAPSHOT_FIELDS = (
+        "title",
+        "purpose",
+        "system_prompt",
+        "prompt_template",
+        "usage_notes",
+        "minutes_before",
+        "minutes_after",
+    )
 
     class Meta:
         ordering = ["entry", "-number"]

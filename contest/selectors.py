@@ -13,18 +13,6 @@ from django.utils.translation import ngettext
 from accounts.permissions import is_organiser
 from contest.models import Contest, Entry, EntryRevision, SampleTask
 
-# The text fields an EntryRevision freezes; the same names on Entry and EntryRevision.
-SNAPSHOT_FIELDS = (
-    "title",
-    "purpose",
-    "system_prompt",
-    "prompt_template",
-    "usage_notes",
-    "minutes_before",
-    "minutes_after",
-)
-
-
 # --- Contests -----------------------------------------------------------------------------
 
 
@@ -42,7 +30,7 @@ def contest_list_for(user: Any) -> tuple[list[Contest], list[Contest]]:
     One query whatever the number of contests: the person's own entry count is annotated.
     """
     now = timezone.now()
-    accepting = Q(status=Contest.Status.OPEN, opens_at__lte=now, closes_at__gt=now)
+    accepting = Contest.accepting_entries_q(now)
     contests = contests_visible_to(user).annotate(
         accepting_now=Case(
             When(accepting, then=Value(True)), default=Value(False), output_field=BooleanField()
@@ -158,7 +146,7 @@ def entry_revisions(entry: Entry) -> list[EntryRevision]:
 
 def entry_snapshot(entry: Entry) -> dict[str, Any]:
     """What an EntryRevision freezes of the working copy, by the revision's field names."""
-    snapshot = {name: getattr(entry, name) for name in SNAPSHOT_FIELDS}
+    snapshot = {name: getattr(entry, name) for name in EntryRevision.SNAPSHOT_FIELDS}
     snapshot["category_name"] = entry.category.name if entry.category else ""
     return snapshot
 

@@ -1,81 +1,34 @@
-"""Entry services: every write to an entry, with its rules. Keyword-only, no request.
+"""Entry services: every write to an entry. Keyword-only, no request.
 
-Each rule raises a `ValidationError` subclass whose message says what is wrong and how
-to put it right, so a view can show it as it is and a test can call it with plain values.
+The rules they enforce live in `contest.rules`, so a form can show the same refusal
+before anything is written; the services check again on what is committed, under the
+contest's row lock.
 """
 
 import posixpath
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
-from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 
-from contest.models import MAX_PROMPT_CHARS, Contest, Entry, EntryRevision
-from contest.pii import find_personal_data
+from accounts.models import User
+from contest.models import Contest, Entry, EntryRevision
+from contest.rules import (
+    ContestClosedError,
+    EntryWithdrawnError,
+    check_contest_accepts_entries,
+    check_not_withdrawn,
+    contest_closed_reason,
+    entry_check_limit,
+    entry_safety_errors,
+)
 from contest.runs.services import runs_cancel_pending, runs_create_for_revision
-from contest.selectors import (
-    Placeholders,
-    contest_placeholders,
-    entries_counting_towards_limit,
-    entry_by_form_token,
-    entry_differs_from_revision,
-    entry_snapshot,
-)
-from contest.templating import placeholders
-
-CONTEST_TIME_ZONE = ZoneInfo("Asia/Tokyo")
-MAX_MINUTES = 10_000
-
-# What a form may change on an entry; anything else in `data` is ignored.
-ENTRY_DATA_FIELDS = (
-    "title",
-    "category",
-    "purpose",
-    "system_prompt",
-    "prompt_template",
-    "usage_notes",
-    "minutes_before",
-    "minutes_after",
-    "credit",
-    "share_in_gallery",
-)
-# The fields checked for personal data, with the names the form shows.
-FIELD_LABELS = {
-    "title": gettext_lazy("Title"),
-    "purpose": gettext_lazy("What the prompt is for"),
-    "system_prompt": gettext_lazy("Instructions for the AI (system prompt)"),
-    "prompt_template": gettext_lazy("Prompt"),
-    "usage_notes": gettext_lazy("How to use it"),
-}
-PROMPT_FIELDS = ("system_prompt", "prompt_template")
-PERSONAL_DATA_FIELDS = ("title", "system_prompt", "prompt_template", "purpose", "usage_notes")
-
-
-class EntryError(ValidationError):
-    """A rule about entries was broken; the message says which and what to do."""
-
-
-class ContestClosedError(EntryError):
-    pass
-
-
-class EntryLimitError(EntryError):
-    pass
-
-
-class EntryWithdrawnError(EntryError):
-    pass
+from contest.selectors import entry_by_form_token, entry_differs_from_revision, entry_snapshot
 
 
 class EntryFormUsedError(Exception):
@@ -96,228 +49,11 @@ class ImageFiles(Protocol):
     def thumbnail(self) -> File: ...
 
 
-# --- Rules --------------------------------------------------------------------------------
-
-
-def japan_time(value: datetime) -> str:
-    return date_format(timezone.localtime(value, CONTEST_TIME_ZONE), "Y-m-d H:i")
-
-
-def contest_closed_reason(contest: Contest, now: datetime | None = None) -> str | None:
-    """Why the contest does not accept entries now, or None when it does."""
-    now = now or timezone.now()
-    if contest.accepts_entries(now):
-        return None
-    if now >= contest.closes_at:
-        return _(
-            "The deadline for this contest passed on %(when)s (Japan time). Entries can no "
-            "longer be created, changed or withdrawn."
-        ) % {"when": japan_time(contest.closes_at)}
-    if contest.status == Contest.Status.OPEN:
-        return _("This contest opens for entries on %(when)s (Japan time).") % {
-            "when": japan_time(contest.opens_at)
-        }
-    return _("This contest is not accepting entries (it is “%(status)s”).") % {
-        "status": contest.get_status_display()
-    }
-
-
-def check_contest_accepts_entries(contest: Contest) -> None:
-    reason = contest_closed_reason(contest)
-    if reason:
-        raise ContestClosedError(reason, code="contest_closed")
-
-
-def entry_check_limit(*, contest: Contest, author: Any) -> None:
-    """Drafts count towards the limit as well as submitted entries; withdrawn ones do not."""
-    used = entries_counting_towards_limit(contest=contest, author=author).count()
-    limit = contest.max_entries_per_person
-    if used >= limit:
-        raise EntryLimitError(
-            ngettext(
-                "You already have %(used)d entry in this contest; the limit is %(limit)d per "
-                "person (drafts count too). Edit your entry instead, or withdraw it to make "
-                "room for a new one.",
-                "You already have %(used)d entries in this contest; the limit is %(limit)d per "
-                "person (drafts count too). Edit one of your entries instead, or withdraw one "
-                "you no longer need to make room for a new one.",
-                used,
-            )
-            % {"used": used, "limit": limit},
-            code="limit",
-        )
-
-
-def check_not_withdrawn(entry: Entry) -> None:
-    if entry.status == Entry.Status.WITHDRAWN:
-        raise EntryWithdrawnError(
-            _(
-                "This entry was withdrawn, so it can no longer be changed or submitted. "
-                "Create a new entry instead."
-            ),
-            code="withdrawn",
-        )
-
-
-def validate_prompt_length(text: str) -> None:
-    if len(text) > MAX_PROMPT_CHARS:
-        raise ValidationError(
-            _(
-                "This text is %(length)s characters long; the limit is %(limit)s. "
-                "Shorten it by %(over)s characters."
-            )
-            % {
-                "length": number_format(len(text), force_grouping=True),
-                "limit": number_format(MAX_PROMPT_CHARS, force_grouping=True),
-                "over": number_format(len(text) - MAX_PROMPT_CHARS, force_grouping=True),
-            },
-            code="too_long",
-        )
-
-
-def _braced(names: list[str]) -> str:
-    return ", ".join("{{" + name + "}}" for name in names)
-
-
-def placeholder_errors(
-    *, system_prompt: str, prompt_template: str, coverage: Placeholders
-) -> dict[str, list[ValidationError]]:
-    """Unknown placeholders, ones only some tasks provide, and a prompt with none at all."""
-    errors: dict[str, list[ValidationError]] = {}
-    available = _braced(coverage.available)
-    for field, text in (("system_prompt", system_prompt), ("prompt_template", prompt_template)):
-        used = placeholders(text)
-        unknown = [
-            n for n in used if n not in coverage.available and n not in coverage.missing_from
-        ]
-        partial = [n for n in used if n in coverage.missing_from]
-        problems = errors.setdefault(field, [])
-        if unknown:
-            problems.append(
-                ValidationError(
-                    ngettext(
-                        "This placeholder is not provided by this contest's sample tasks: "
-                        "%(unknown)s. Check the spelling, or remove it. You can use: "
-                        "%(available)s.",
-                        "These placeholders are not provided by this contest's sample tasks: "
-                        "%(unknown)s. Check the spelling, or remove them. You can use: "
-                        "%(available)s.",
-                        len(unknown),
-                    )
-                    % {"unknown": _braced(unknown), "available": available},
-                    code="unknown_placeholder",
-                )
-            )
-        for name in partial:
-            problems.append(
-                ValidationError(
-                    _(
-                        "%(name)s is not provided by every sample task (it is missing from "
-                        "%(tasks)s), so for those tasks your prompt would reach the model with "
-                        "the placeholder unfilled. Use only placeholders every task provides: "
-                        "%(available)s."
-                    )
-                    % {
-                        "name": _braced([name]),
-                        "tasks": ", ".join(coverage.missing_from[name]),
-                        "available": available,
-                    },
-                    code="partial_placeholder",
-                )
-            )
-    if not placeholders(system_prompt) and not placeholders(prompt_template):
-        errors.setdefault("prompt_template", []).append(
-            ValidationError(
-                _(
-                    "Your prompt has no placeholder, so the text of each sample task would "
-                    "never reach the model. Write {{input}} where the text to work on should "
-                    "go, for example: “Summarise the following notice in three lines: "
-                    "{{input}}”."
-                ),
-                code="no_placeholder",
-            )
-        )
-    return {field: problems for field, problems in errors.items() if problems}
-
-
-def personal_data_errors(texts: Mapping[str, str]) -> dict[str, list[ValidationError]]:
-    """One error per finding, masked: what kind, in which field, on which line."""
-    errors: dict[str, list[ValidationError]] = {}
-    for field, text in texts.items():
-        findings = find_personal_data(text)
-        if not findings:
-            continue
-        problems = [
-            ValidationError(
-                _(
-                    "This looks like personal data, which must never be sent to an AI model. "
-                    "Remove it, or replace it with a made-up example or a placeholder such "
-                    "as {{input}}."
-                ),
-                code="personal_data",
-            )
-        ]
-        for finding in findings:
-            problems.append(
-                ValidationError(
-                    _("%(kind)s in “%(field)s”, line %(line)d: %(masked)s")
-                    % {
-                        "kind": finding.label,
-                        "field": FIELD_LABELS.get(field, field),
-                        "line": finding.line,
-                        "masked": finding.masked,
-                    },
-                    code="personal_data",
-                )
-            )
-        errors[field] = problems
-    return errors
-
-
-def _merge(*sources: dict[str, list[ValidationError]]) -> ValidationError | None:
-    errors: dict[str, list[ValidationError]] = {}
-    for source in sources:
-        for field, problems in source.items():
-            errors.setdefault(field, []).extend(problems)
-    return ValidationError(errors) if errors else None
-
-
-def _length_errors(texts: Mapping[str, str]) -> dict[str, list[ValidationError]]:
-    errors: dict[str, list[ValidationError]] = {}
-    for field in PROMPT_FIELDS:
-        try:
-            validate_prompt_length(texts.get(field, ""))
-        except ValidationError as error:
-            errors[field] = [error]
-    return errors
-
-
-def entry_safety_errors(texts: Mapping[str, str]) -> ValidationError | None:
-    """What must never reach a model: personal data, or a prompt over the size limit."""
-    return _merge(
-        _length_errors(texts),
-        personal_data_errors({f: texts.get(f, "") for f in PERSONAL_DATA_FIELDS}),
-    )
-
-
-def entry_text_errors(*, contest: Contest, texts: Mapping[str, str]) -> ValidationError | None:
-    """Every rule about what an entry says, together, so the person sees all at once."""
-    return _merge(
-        _length_errors(texts),
-        placeholder_errors(
-            system_prompt=texts.get("system_prompt", ""),
-            prompt_template=texts.get("prompt_template", ""),
-            coverage=contest_placeholders(contest),
-        ),
-        personal_data_errors({f: texts.get(f, "") for f in PERSONAL_DATA_FIELDS}),
-    )
-
-
 # --- Writes -------------------------------------------------------------------------------
 
 
 def _apply(entry: Entry, data: Mapping[str, Any]) -> None:
-    for name in ENTRY_DATA_FIELDS:
+    for name in Entry.FORM_FIELDS:
         if name in data:
             setattr(entry, name, data[name])
 
@@ -350,13 +86,13 @@ def _delete_files(names: list[str]) -> None:
 
 
 def entry_create(
-    *, contest: Contest, author: Any, data: Mapping[str, Any], form_token: UUID | None
+    *, contest: Contest, author: User, data: Mapping[str, Any], form_token: UUID | None
 ) -> Entry:
     """A new draft. Raises EntryFormUsedError when this form already made an entry."""
     with transaction.atomic():
         # One person's creates wait for each other, so two tabs cannot both take the
         # last place under the limit.
-        list(get_user_model().objects.select_for_update().filter(pk=author.pk).values("pk"))
+        list(User.objects.select_for_update().filter(pk=author.pk).values("pk"))
         existing = entry_by_form_token(author=author, form_token=form_token)
         if existing is not None:
             raise EntryFormUsedError(existing)
@@ -382,7 +118,7 @@ def entry_create(
 def entry_save(
     *,
     contest: Contest,
-    author: Any,
+    author: User,
     data: Mapping[str, Any],
     form_token: UUID | None,
     entry: Entry | None = None,
@@ -448,7 +184,7 @@ def entry_submit(*, entry: Entry, only_if_changed: bool = False) -> EntryRevisio
         check_not_withdrawn(entry)
         # The form checked everything; this last guard keeps personal data from ever
         # reaching a model, whichever way the entry was written.
-        problems = entry_safety_errors({f: getattr(entry, f) for f in PERSONAL_DATA_FIELDS})
+        problems = entry_safety_errors({f: getattr(entry, f) for f in Entry.TEXT_FIELDS})
         if problems:
             raise problems
         latest = entry.revisions.order_by("-number").first()

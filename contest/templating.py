@@ -7,6 +7,11 @@ NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 PLACEHOLDER = re.compile(r"\{\{\s*(" + NAME + r")\s*\}\}")
 
 
+def tag(name: str) -> str:
+    """How a placeholder is written in a prompt: `input` -> `{{input}}`."""
+    return "{{" + name + "}}"
+
+
 def placeholders(text: str) -> list[str]:
     """The placeholder names in `text`, in order of first appearance, without repeats."""
     return list(dict.fromkeys(PLACEHOLDER.findall(text)))

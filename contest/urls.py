@@ -3,6 +3,7 @@ from django.urls import include, path
 from contest import views
 
 urlpatterns = [
+    path("", views.home, name="home"),
     path("contests/", views.contest_list, name="contest_list"),
     path("contests/<slug:slug>/", views.contest_detail, name="contest_detail"),
     path("contests/<slug:slug>/enter/", views.entry_create, name="entry_create"),

@@ -2,7 +2,6 @@
 live in `contest.services`, the reads in `contest.selectors`."""
 
 import posixpath
-from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
@@ -14,9 +13,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from contest import pending_images, selectors, services
+from accounts.http import AuthenticatedHttpRequest
+from contest import pending_images, rules, selectors, services
 from contest.forms import ACTION_SUBMIT, EntryForm
-from contest.models import Contest, Entry
+from contest.models import Contest, Entry, SampleTask
+from contest.templating import tag
 
 IMAGE_TYPES = {
     ".png": "image/png",
@@ -28,11 +29,11 @@ IMAGE_TYPES = {
 # --- Access helpers: 404 for anyone who may not see the entry, so existence never leaks --
 
 
-def _entry_for_viewer(request: HttpRequest, pk: int) -> Entry:
+def _entry_for_viewer(request: AuthenticatedHttpRequest, pk: int) -> Entry:
     return get_object_or_404(selectors.entries_visible_to(request.user), pk=pk)
 
 
-def _entry_for_author(request: HttpRequest, pk: int) -> Entry:
+def _entry_for_author(request: AuthenticatedHttpRequest, pk: int) -> Entry:
     return get_object_or_404(
         Entry.objects.select_related("contest", "category"), pk=pk, author=request.user
     )
@@ -42,19 +43,22 @@ def _change_refusal(entry: Entry) -> str | None:
     """Why the author may not change or withdraw this entry now, or None."""
     if entry.status == Entry.Status.WITHDRAWN:
         return _("This entry was withdrawn, so it can no longer be changed.")
-    return services.contest_closed_reason(entry.contest)
+    return rules.contest_closed_reason(entry.contest)
 
 
-def _tags(names: list[str]) -> list[str]:
-    return ["{{" + name + "}}" for name in names]
+# --- Home and contests ----------------------------------------------------------------------
 
 
-# --- Contests -----------------------------------------------------------------------------
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """What the platform is, and the contests open for entries now (signed in or not)."""
+    open_contests = Contest.objects.accepting_entries().order_by("closes_at")
+    return render(request, "home.html", {"open_contests": open_contests})
 
 
 @login_required
 @require_GET
-def contest_list(request: HttpRequest) -> HttpResponse:
+def contest_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     open_contests, other_contests = selectors.contest_list_for(request.user)
     return render(
         request,
@@ -65,14 +69,16 @@ def contest_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def contest_detail(request: HttpRequest, slug: str) -> HttpResponse:
+def contest_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     contest = selectors.contest_for_viewer(request.user, slug)
     my_entries = list(selectors.entries_of_author(contest=contest, author=request.user))
     used = sum(1 for e in my_entries if e.status != Entry.Status.WITHDRAWN)
     places_left = max(contest.max_entries_per_person - used, 0)
-    closed_reason = services.contest_closed_reason(contest)
+    closed_reason = rules.contest_closed_reason(contest)
     coverage = selectors.contest_placeholders(contest)
     tasks = selectors.tasks_for_entrants(contest)
+    # A name only hidden tasks provide would tell entrants something about those tasks.
+    visible_names = {name for task in tasks for name in task.template_variables()}
     return render(
         request,
         "contest/detail.html",
@@ -83,10 +89,11 @@ def contest_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "categories": list(contest.categories.all()),
             "tasks": [(task, _task_variables(task)) for task in tasks],
             "hidden_task_count": selectors.hidden_task_count(contest),
-            "placeholder_tags": _tags(coverage.available),
+            "placeholder_tags": [tag(name) for name in coverage.available],
             "partial_placeholders": [
-                ("{{" + name + "}}", tasks_lacking)
+                (tag(name), tasks_lacking)
                 for name, tasks_lacking in coverage.missing_from.items()
+                if name in visible_names
             ],
             "my_entries": my_entries,
             "places_left": places_left,
@@ -95,14 +102,14 @@ def contest_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _task_variables(task: Any) -> list[tuple[str, str]]:
-    return [("{{" + name + "}}", str(value)) for name, value in sorted(task.variables.items())]
+def _task_variables(task: SampleTask) -> list[tuple[str, str]]:
+    return [(tag(name), str(value)) for name, value in sorted(task.variables.items())]
 
 
 # --- The entry form -------------------------------------------------------------------------
 
 
-def _posted_token(request: HttpRequest) -> UUID | None:
+def _posted_token(request: AuthenticatedHttpRequest) -> UUID | None:
     try:
         return UUID(request.POST.get("form_token", ""))
     except ValueError:
@@ -110,7 +117,11 @@ def _posted_token(request: HttpRequest) -> UUID | None:
 
 
 def _render_form(
-    request: HttpRequest, form: EntryForm, *, contest: Contest, entry: Entry | None = None
+    request: AuthenticatedHttpRequest,
+    form: EntryForm,
+    *,
+    contest: Contest,
+    entry: Entry | None = None,
 ) -> HttpResponse:
     coverage = selectors.contest_placeholders(contest)
     return render(
@@ -120,7 +131,7 @@ def _render_form(
             "form": form,
             "contest": contest,
             "entry": entry,
-            "placeholder_tags": _tags(coverage.available),
+            "placeholder_tags": [tag(name) for name in coverage.available],
             "submit_label": (
                 _("Submit revision")
                 if entry is not None and entry.status == Entry.Status.SUBMITTED
@@ -130,7 +141,7 @@ def _render_form(
     )
 
 
-def _refuse(request: HttpRequest, form: EntryForm, error: ValidationError) -> None:
+def _refuse(request: AuthenticatedHttpRequest, form: EntryForm, error: ValidationError) -> None:
     """Show a rule the services enforced on the form, with everything typed kept."""
     if hasattr(error, "error_dict"):
         form.add_error(None, error)
@@ -142,15 +153,15 @@ def _refuse(request: HttpRequest, form: EntryForm, error: ValidationError) -> No
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def entry_create(request: HttpRequest, slug: str) -> HttpResponse:
+def entry_create(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     contest = selectors.contest_for_viewer(request.user, slug)
     if request.method == "POST":
         return _entry_create_post(request, contest)
-    refusal = services.contest_closed_reason(contest)
+    refusal = rules.contest_closed_reason(contest)
     if refusal is None:
         try:
-            services.entry_check_limit(contest=contest, author=request.user)
-        except services.EntryLimitError as error:
+            rules.entry_check_limit(contest=contest, author=request.user)
+        except rules.EntryLimitError as error:
             refusal = error.messages[0]
     if refusal:
         messages.error(request, refusal)
@@ -159,7 +170,7 @@ def entry_create(request: HttpRequest, slug: str) -> HttpResponse:
     return _render_form(request, form, contest=contest)
 
 
-def _entry_create_post(request: HttpRequest, contest: Contest) -> HttpResponse:
+def _entry_create_post(request: AuthenticatedHttpRequest, contest: Contest) -> HttpResponse:
     # A second post of the same form (double click, resent page) goes to what the first made.
     existing = selectors.entry_by_form_token(author=request.user, form_token=_posted_token(request))
     if existing is not None:
@@ -198,7 +209,7 @@ def _entry_create_post(request: HttpRequest, contest: Contest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def entry_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     entry = _entry_for_author(request, pk)
     contest = entry.contest
     if request.method == "GET":
@@ -250,7 +261,7 @@ def _edit_outcome(entry: Entry, action: str, previous_revision: int) -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def entry_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+def entry_withdraw(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     entry = _entry_for_author(request, pk)
     refusal = _change_refusal(entry)
     if refusal:
@@ -276,7 +287,7 @@ def entry_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def entry_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def entry_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     entry = _entry_for_viewer(request, pk)
     revisions = selectors.entry_revisions(entry)
     is_author = entry.author_id == request.user.pk
@@ -329,11 +340,11 @@ def _serve_image(file: FieldFile) -> FileResponse:
 
 @login_required
 @require_GET
-def entry_image(request: HttpRequest, pk: int) -> FileResponse:
+def entry_image(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     return _serve_image(_entry_for_viewer(request, pk).image)
 
 
 @login_required
 @require_GET
-def entry_thumbnail(request: HttpRequest, pk: int) -> FileResponse:
+def entry_thumbnail(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     return _serve_image(_entry_for_viewer(request, pk).thumbnail)

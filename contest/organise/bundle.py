@@ -26,7 +26,7 @@ from django.utils.translation import ngettext
 from accounts.models import User
 from contest.models import Category, Contest, SampleTask
 from contest.organise.bundle_reader import FieldReader, range_message
-from contest.organise.services import variable_name_problem
+from contest.organise.rules import variable_name_problem
 from contest.runs.checks import CHECK_TYPES, validate_checks
 
 SLUG = re.compile(r"[-a-zA-Z0-9_]+\Z")

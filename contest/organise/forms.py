@@ -13,9 +13,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from contest.models import Contest, SampleTask
-from contest.organise import lifecycle
-from contest.organise.services import (
+from contest.organise.rules import (
     format_variables_text,
+    model_settings_editable,
     parse_categories_text,
     parse_variables_text,
 )
@@ -23,7 +23,6 @@ from contest.organise.task_csv import MAX_BYTES, MAX_ROWS
 from contest.runs.checks import format_checks_text, parse_checks_text
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
-MODEL_FIELDS = ("model_provider", "model_name", "temperature", "max_tokens", "samples_per_task")
 JUDGE_CHOICES_LIMIT = 50
 
 
@@ -143,8 +142,8 @@ class ContestForm(forms.ModelForm):
             )
             if contest.status != Contest.Status.DRAFT:
                 self.fields["slug"].disabled = True
-            if not lifecycle.model_settings_editable(contest):
-                for name in MODEL_FIELDS:
+            if not model_settings_editable(contest):
+                for name in Contest.MODEL_FIELDS:
                     self.fields[name].disabled = True
                     self.fields[name].help_text = _(
                         "Locked: entries have already been run with this setting, and every "
@@ -186,7 +185,7 @@ class ContestForm(forms.ModelForm):
         groups = [
             (_("About the contest"), ["title", "slug", "description", "categories"]),
             (_("Schedule and entries"), ["opens_at", "closes_at", "max_entries_per_person"]),
-            (_("AI model"), list(MODEL_FIELDS)),
+            (_("AI model"), list(Contest.MODEL_FIELDS)),
             (
                 _("Judging"),
                 ["judges", "judges_per_entry", "recuse_same_department", "allow_gallery_sharing"],

@@ -16,7 +16,7 @@ from django.utils.functional import Promise
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from contest.models import Contest, Entry, Run, SampleTask
+from contest.models import Contest, Entry, SampleTask
 
 Status = Contest.Status
 
@@ -38,9 +38,6 @@ ACTION_LABELS: dict[str, Promise] = {
     Status.RESULTS: gettext_lazy("Finish judging and prepare results"),
     Status.PUBLISHED: gettext_lazy("Publish the results"),
 }
-
-# While entries exist, model settings and sample tasks may change only in these states:
-# later, judges compare outputs that must all come from the same settings.
 
 
 class TransitionError(ValidationError):
@@ -228,12 +225,3 @@ def _transition_locked(contest: Contest, to_status: str, now: datetime) -> Conte
         )
     contest.status = to_status
     return contest
-
-
-def model_settings_editable(contest: Contest) -> bool:
-    """Model settings and sample tasks may change until the first entry has runs.
-
-    Every submitted revision is run on exactly these tasks with exactly these settings;
-    a change after that would leave entries compared on different work.
-    """
-    return not Run.objects.filter(entry__contest=contest).exists()

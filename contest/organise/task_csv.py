@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from contest.models import Contest, SampleTask
-from contest.organise.services import ensure_tasks_editable, variable_name_problem
+from contest.organise.rules import ensure_tasks_editable, variable_name_problem
 
 MAX_ROWS = 200
 MAX_BYTES = 1024 * 1024

@@ -2,16 +2,16 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
+from django.http import HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from accounts.models import User
+from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import organiser_required
 from contest.models import Contest, Entry, SampleTask
-from contest.organise import lifecycle
+from contest.organise import lifecycle, rules, selectors
 from contest.organise import services as organiser_services
 from contest.organise.forms import ContestForm, TaskForm, TaskImportForm
 from contest.organise.task_csv import tasks_import_csv
@@ -27,24 +27,18 @@ def _task_for_organiser(contest: Contest, pk: int) -> SampleTask:
     return get_object_or_404(SampleTask, contest=contest, pk=pk)
 
 
-def _posted(request: HttpRequest) -> QueryDict | None:
+def _posted(request: AuthenticatedHttpRequest) -> QueryDict | None:
     """The POST data, even when empty, so an empty form is still validated."""
     return request.POST if request.method == "POST" else None
 
 
-def _organiser(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # organiser_required has let only signed-in users in
-    return user
-
-
 @organiser_required
-def organiser_home(request: HttpRequest) -> HttpResponse:
-    contests = organiser_services.contests_for_organiser(user=_organiser(request))
+def organiser_home(request: AuthenticatedHttpRequest) -> HttpResponse:
+    contests = selectors.contests_for_organiser()
     return render(request, "contest/organiser/home.html", {"contests": contests})
 
 
-def _contest_form_page(request: HttpRequest, form: ContestForm) -> HttpResponse:
+def _contest_form_page(request: AuthenticatedHttpRequest, form: ContestForm) -> HttpResponse:
     """Save a valid form; or re-show it (with what was typed) after an error or a search."""
     # Validation writes the typed values onto the instance; links need the saved ones.
     saved = {"slug": form.instance.slug, "title": form.instance.title} if form.instance.pk else None
@@ -55,7 +49,7 @@ def _contest_form_page(request: HttpRequest, form: ContestForm) -> HttpResponse:
                 contest=form.save(commit=False),
                 categories=form.cleaned_data["categories"],
                 judges=form.cleaned_data["judges"],
-                created_by=_organiser(request),
+                created_by=request.user,
             )
         except ValidationError as error:
             form.add_error("categories", error)
@@ -68,20 +62,20 @@ def _contest_form_page(request: HttpRequest, form: ContestForm) -> HttpResponse:
 
 
 @organiser_required
-def contest_create(request: HttpRequest) -> HttpResponse:
+def contest_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _contest_form_page(request, ContestForm(_posted(request)))
 
 
 @organiser_required
-def contest_edit(request: HttpRequest, slug: str) -> HttpResponse:
+def contest_edit(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     contest = _contest_for_organiser(slug)
     return _contest_form_page(request, ContestForm(_posted(request), instance=contest))
 
 
 @organiser_required
-def contest_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
+def contest_dashboard(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     contest = _contest_for_organiser(slug)
-    counts = organiser_services.entry_counts_by_status(contest=contest)
+    counts = selectors.entry_counts_by_status(contest=contest)
     tasks = [
         (task, [describe_check(check) for check in task.checks])
         for task in contest.sample_tasks.all()
@@ -94,14 +88,14 @@ def contest_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
         "transitions": lifecycle.allowed_transitions(contest),
         "entry_counts": [(label, counts[value]) for value, label in Entry.Status.choices],
         "entry_total": sum(counts.values()),
-        "editable": lifecycle.model_settings_editable(contest),
+        "editable": rules.model_settings_editable(contest),
     }
     return render(request, "contest/organiser/dashboard.html", context)
 
 
 @organiser_required
 @require_POST
-def contest_transition(request: HttpRequest, slug: str) -> HttpResponse:
+def contest_transition(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     contest = _contest_for_organiser(slug)
     to_status = request.POST.get("to_status", "")
     try:
@@ -118,10 +112,10 @@ def contest_transition(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("organiser_contest", contest.slug)
 
 
-def _tasks_locked(request: HttpRequest, contest: Contest) -> HttpResponse | None:
+def _tasks_locked(request: AuthenticatedHttpRequest, contest: Contest) -> HttpResponse | None:
     """A redirect with the reason when the contest's tasks can no longer change."""
     try:
-        organiser_services.ensure_tasks_editable(contest)
+        rules.ensure_tasks_editable(contest)
     except ValidationError as error:
         messages.error(request, error.message)
         return redirect("organiser_contest", contest.slug)
@@ -129,7 +123,7 @@ def _tasks_locked(request: HttpRequest, contest: Contest) -> HttpResponse | None
 
 
 @organiser_required
-def task_create(request: HttpRequest, slug: str) -> HttpResponse:
+def task_create(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     contest = _contest_for_organiser(slug)
     if locked := _tasks_locked(request, contest):
         return locked
@@ -146,7 +140,7 @@ def task_create(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @organiser_required
-def task_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def task_edit(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     contest = _contest_for_organiser(slug)
     task = _task_for_organiser(contest, pk)
     if locked := _tasks_locked(request, contest):
@@ -166,7 +160,7 @@ def task_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @organiser_required
 @require_POST
-def task_move(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def task_move(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     contest = _contest_for_organiser(slug)
     task = _task_for_organiser(contest, pk)
     direction = request.POST.get("direction")
@@ -180,7 +174,7 @@ def task_move(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @organiser_required
 @require_POST
-def task_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def task_delete(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     contest = _contest_for_organiser(slug)
     task = _task_for_organiser(contest, pk)
     try:
@@ -193,7 +187,7 @@ def task_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 @organiser_required
-def task_import(request: HttpRequest, slug: str) -> HttpResponse:
+def task_import(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     contest = _contest_for_organiser(slug)
     if locked := _tasks_locked(request, contest):
         return locked

@@ -6,13 +6,13 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.middleware import HtmxDetails
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import is_organiser, organiser_required
 from contest.models import Contest, Entry
 from contest.runs.selectors import contest_run_monitor, entry_run_grid
@@ -20,11 +20,7 @@ from contest.runs.services import runs_cancel_pending, runs_release_held, runs_r
 from contest.selectors import entries_visible_to
 
 
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
-
-
-def _entry_for_runs(request: HttpRequest, pk: int) -> Entry:
+def _entry_for_runs(request: AuthenticatedHttpRequest, pk: int) -> Entry:
     """The entry if the person is its author or an organiser; 404 for anyone else."""
     return get_object_or_404(entries_visible_to(request.user), pk=pk)
 
@@ -37,7 +33,7 @@ def _may_retry(entry: Entry, user: Any) -> bool:
     return is_organiser(user) or entry.contest.accepts_entries()
 
 
-def _render_entry_runs(request: HtmxHttpRequest, entry: Entry) -> HttpResponse:
+def _render_entry_runs(request: AuthenticatedHttpRequest, entry: Entry) -> HttpResponse:
     context = {"grid": entry_run_grid(entry=entry, viewer=request.user), "entry": entry}
     context["may_retry"] = _may_retry(entry, request.user)
     # htmx swaps the partial in place; a plain visit gets a whole page around it.
@@ -47,13 +43,13 @@ def _render_entry_runs(request: HtmxHttpRequest, entry: Entry) -> HttpResponse:
 
 @login_required
 @require_GET
-def entry_runs(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+def entry_runs(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _render_entry_runs(request, _entry_for_runs(request, pk))
 
 
 @login_required
 @require_POST
-def entry_retry_failed(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+def entry_retry_failed(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     entry = _entry_for_runs(request, pk)
     if not _may_retry(entry, request.user):
         raise PermissionDenied
@@ -72,7 +68,7 @@ def _retried_message(count: int) -> str:
 
 @organiser_required
 @require_http_methods(["GET", "POST"])
-def run_monitor(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+def run_monitor(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """GET shows the monitor; POST releases the runs held by the budget."""
     contest = get_object_or_404(Contest, slug=slug)
     if request.method == "POST":
@@ -103,7 +99,7 @@ def run_monitor(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 
 @organiser_required
 @require_POST
-def contest_retry_failed(request: HttpRequest, slug: str) -> HttpResponse:
+def contest_retry_failed(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     contest = get_object_or_404(Contest, slug=slug)
     messages.success(request, _retried_message(runs_retry_failed(contest=contest)))
     return redirect("run_monitor", slug=contest.slug)
@@ -111,7 +107,7 @@ def contest_retry_failed(request: HttpRequest, slug: str) -> HttpResponse:
 
 @organiser_required
 @require_POST
-def contest_cancel_pending(request: HttpRequest, slug: str) -> HttpResponse:
+def contest_cancel_pending(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     contest = get_object_or_404(Contest, slug=slug)
     count = runs_cancel_pending(contest=contest)
     messages.success(

@@ -144,6 +144,17 @@ def test_contest_page_shows_visible_tasks_and_never_the_hidden_ones(
     assert "also run on 1 sample task that is not shown" in html
 
 
+def test_contest_page_never_names_a_placeholder_only_hidden_tasks_provide(
+    client: Client, open_contest: Contest, staff: User
+):
+    factories.make_task(
+        open_contest, title="採点用", visible_to_entrants=False, variables={"secret_memo": "x"}
+    )
+    html = page(signed_in(client, staff), reverse("contest_detail", args=[open_contest.slug]))
+    assert "{{audience}}" in html  # a visible task provides it
+    assert "secret_memo" not in html
+
+
 def test_contest_page_lists_placeholders_categories_and_the_model(
     client: Client, staff: User, organiser: User
 ):

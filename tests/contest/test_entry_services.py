@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 from PIL import Image
 
 from accounts.models import User
-from contest import services
+from contest import rules, services
 from contest.images import CleanImage, clean_image
 from contest.models import Contest, Entry, EntryRevision, Run, SampleTask
 from contest.selectors import placeholder_coverage
@@ -76,7 +76,7 @@ def test_same_form_token_twice_raises_with_the_first_entry(open_contest: Contest
 
 def test_entry_create_refused_after_the_deadline(open_contest: Contest, staff: User):
     close(open_contest)
-    with translation.override("en"), pytest.raises(services.ContestClosedError) as raised:
+    with translation.override("en"), pytest.raises(rules.ContestClosedError) as raised:
         draft(open_contest, staff)
     assert "The deadline for this contest passed on" in raised.value.messages[0]
     assert "(Japan time)" in raised.value.messages[0]
@@ -85,21 +85,21 @@ def test_entry_create_refused_after_the_deadline(open_contest: Contest, staff: U
 
 def test_entry_create_refused_before_the_contest_opens(staff: User, organiser: User):
     contest = factories.make_contest(opens_at=timezone.now() + timedelta(days=1))
-    with translation.override("en"), pytest.raises(services.ContestClosedError) as raised:
+    with translation.override("en"), pytest.raises(rules.ContestClosedError) as raised:
         draft(contest, staff)
     assert "This contest opens for entries on" in raised.value.messages[0]
 
 
 def test_entry_create_refused_when_contest_is_judging(staff: User):
     contest = factories.make_contest(status=Contest.Status.JUDGING)
-    with translation.override("en"), pytest.raises(services.ContestClosedError) as raised:
+    with translation.override("en"), pytest.raises(rules.ContestClosedError) as raised:
         draft(contest, staff)
     assert "not accepting entries" in raised.value.messages[0]
 
 
 def test_closed_contest_error_is_present_in_japanese(open_contest: Contest, staff: User):
     close(open_contest)
-    with translation.override("ja"), pytest.raises(services.ContestClosedError) as raised:
+    with translation.override("ja"), pytest.raises(rules.ContestClosedError) as raised:
         draft(open_contest, staff)
     assert raised.value.messages
 
@@ -109,7 +109,7 @@ def test_limit_counts_drafts_and_submitted_entries(open_contest: Contest, staff:
     open_contest.refresh_from_db()
     services.entry_submit(entry=draft(open_contest, staff))
     draft(open_contest, staff)
-    with translation.override("en"), pytest.raises(services.EntryLimitError) as raised:
+    with translation.override("en"), pytest.raises(rules.EntryLimitError) as raised:
         draft(open_contest, staff)
     message = raised.value.messages[0]
     assert "You already have 2 entries in this contest; the limit is 2 per person" in message
@@ -195,7 +195,7 @@ def test_entry_update_keeps_a_submitted_entry_at_its_revision(open_contest: Cont
 def test_entry_submit_refused_after_the_deadline(open_contest: Contest, staff: User):
     entry = draft(open_contest, staff)
     close(open_contest)
-    with pytest.raises(services.ContestClosedError):
+    with pytest.raises(rules.ContestClosedError):
         services.entry_submit(entry=entry)
     entry.refresh_from_db()
     assert entry.status == Entry.Status.DRAFT
@@ -205,7 +205,7 @@ def test_entry_submit_refused_after_the_deadline(open_contest: Contest, staff: U
 def test_entry_update_refused_after_the_deadline(open_contest: Contest, staff: User):
     entry = draft(open_contest, staff)
     close(open_contest)
-    with pytest.raises(services.ContestClosedError):
+    with pytest.raises(rules.ContestClosedError):
         services.entry_update(entry=entry, data={"title": "遅すぎた変更"})
     assert Entry.objects.get(pk=entry.pk).title == "通知文の要約"
 
@@ -213,10 +213,10 @@ def test_entry_update_refused_after_the_deadline(open_contest: Contest, staff: U
 def test_a_withdrawn_entry_cannot_be_submitted_or_changed(open_contest: Contest, staff: User):
     entry = draft(open_contest, staff)
     services.entry_withdraw(entry=entry)
-    with translation.override("en"), pytest.raises(services.EntryWithdrawnError) as raised:
+    with translation.override("en"), pytest.raises(rules.EntryWithdrawnError) as raised:
         services.entry_submit(entry=entry)
     assert "withdrawn" in raised.value.messages[0]
-    with pytest.raises(services.EntryWithdrawnError):
+    with pytest.raises(rules.EntryWithdrawnError):
         services.entry_update(entry=entry, data={"title": "x"})
 
 
@@ -281,7 +281,7 @@ def test_entry_withdraw_refused_after_the_deadline(open_contest: Contest, staff:
     entry = draft(open_contest, staff)
     services.entry_submit(entry=entry)
     close(open_contest)
-    with pytest.raises(services.ContestClosedError):
+    with pytest.raises(rules.ContestClosedError):
         services.entry_withdraw(entry=entry)
     assert Entry.objects.get(pk=entry.pk).status == Entry.Status.SUBMITTED
 
@@ -289,7 +289,7 @@ def test_entry_withdraw_refused_after_the_deadline(open_contest: Contest, staff:
 def test_withdrawing_twice_is_refused(open_contest: Contest, staff: User):
     entry = draft(open_contest, staff)
     services.entry_withdraw(entry=entry)
-    with pytest.raises(services.EntryWithdrawnError):
+    with pytest.raises(rules.EntryWithdrawnError):
         services.entry_withdraw(entry=entry)
 
 

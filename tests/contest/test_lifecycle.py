@@ -10,9 +10,10 @@ from django.db import connection
 from django.utils import timezone, translation
 
 from accounts.models import User
-from contest import services
+from contest import rules, services
 from contest.models import Contest, Entry
 from contest.organise import lifecycle
+from contest.organise import rules as organise_rules
 from contest.organise.lifecycle import TransitionError, allowed_transitions, contest_transition
 from contest.services import entry_submit
 from tests import factories
@@ -226,9 +227,9 @@ def test_model_settings_and_tasks_lock_once_an_entry_has_runs(staff: User) -> No
     contest = _contest(Status.OPEN)
     factories.make_task(contest)
     entry = factories.make_entry(contest, staff, prompt_template="要約して {{input}}")
-    assert lifecycle.model_settings_editable(contest)  # a draft entry has no runs yet
+    assert organise_rules.model_settings_editable(contest)  # a draft entry has no runs yet
     entry_submit(entry=entry)
-    assert not lifecycle.model_settings_editable(contest)
+    assert not organise_rules.model_settings_editable(contest)
 
 
 @pytest.mark.django_db
@@ -250,7 +251,7 @@ def test_a_change_of_status_waits_for_an_entry_being_written_and_then_sees_it(
     if connection.vendor != "postgresql":
         pytest.skip("row locks are PostgreSQL's; SQLite runs one writer at a time anyway")
     locked, release = threading.Event(), threading.Event()
-    check_limit = services.entry_check_limit
+    check_limit = rules.entry_check_limit
 
     def pause_inside_the_transaction(**kwargs: Any) -> None:
         locked.set()  # the contest row is locked by now

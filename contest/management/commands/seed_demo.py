@@ -19,15 +19,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Department, User
-from contest.models import Contest, Entry, Run
+from contest.models import Contest, Entry, EntryRevision, Run
 from contest.organise.bundle import bundle_import
-from contest.selectors import SNAPSHOT_FIELDS
 from contest.services import entry_submit
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 # One password for every demo login, printed with them; never used outside the demo.
 DEMO_PASSWORD = "minatozaka-demo-2025"  # noqa: S105
-ENTRY_FIELDS = (*SNAPSHOT_FIELDS, "credit")
+ENTRY_FIELDS = (*EntryRevision.SNAPSHOT_FIELDS, "credit")
 
 
 def _load(name: str) -> Any:
