@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from accounts.domains import allowed_domains_label, is_allowed_email
 
 
-class AccountAdapter(DefaultAccountAdapter):
+class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]  # allauth ships no types
     """Only the organisation's own e-mail domains can be used.
 
     allauth calls `clean_email` for sign-up, for an address added on the e-mail page

@@ -1,23 +1,28 @@
 """The admin: a look behind the pages. Revisions and runs are records, so read-only."""
 
-from typing import Any
+from __future__ import annotations
+
+from typing import Any, TypeVar
 
 from django.contrib import admin
+from django.db import models
 from django.http import HttpRequest
 
 from contest.models import Category, Contest, Entry, EntryRevision, Run, SampleTask
 from contest.organise.rules import model_settings_editable
 
+_M = TypeVar("_M", bound=models.Model)
+
 TASK_FIELDS = ("title", "input", "variables", "visible_to_entrants", "checks", "position")
 
 
-class CategoryInline(admin.TabularInline):
+class CategoryInline(admin.TabularInline[Category, Contest]):
     model = Category
     extra = 0
     fields = ["name", "position"]
 
 
-class SampleTaskInline(admin.StackedInline):
+class SampleTaskInline(admin.StackedInline[SampleTask, Contest]):
     """Read-only once the contest's entries have runs: every entry is compared on these."""
 
     model = SampleTask
@@ -38,7 +43,7 @@ class SampleTaskInline(admin.StackedInline):
 
 
 @admin.register(Contest)
-class ContestAdmin(admin.ModelAdmin):
+class ContestAdmin(admin.ModelAdmin[Contest]):
     list_display = ["title", "slug", "status", "opens_at", "closes_at", "model_provider"]
     list_filter = ["status", "model_provider"]
     search_fields = ["title", "slug"]
@@ -54,7 +59,7 @@ class ContestAdmin(admin.ModelAdmin):
         return fields
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(admin.ModelAdmin[_M]):
     """Records written by services; editing one here would break what judges compare."""
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -65,7 +70,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Entry)
-class EntryAdmin(admin.ModelAdmin):
+class EntryAdmin(admin.ModelAdmin[Entry]):
     list_display = ["title", "contest", "author", "status", "revision", "submitted_at"]
     list_filter = ["status", "contest"]
     search_fields = ["title", "author__email", "author__display_name"]
@@ -75,7 +80,7 @@ class EntryAdmin(admin.ModelAdmin):
 
 
 @admin.register(EntryRevision)
-class EntryRevisionAdmin(ReadOnlyAdmin):
+class EntryRevisionAdmin(ReadOnlyAdmin[EntryRevision]):
     list_display = ["title", "entry", "number", "submitted_at"]
     list_filter = ["entry__contest"]
     search_fields = ["title", "entry__title"]
@@ -83,7 +88,7 @@ class EntryRevisionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Run)
-class RunAdmin(ReadOnlyAdmin):
+class RunAdmin(ReadOnlyAdmin[Run]):
     list_display = [
         "pk",
         "entry",

@@ -7,7 +7,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_stubs_ext import StrOrPromise
 
+from accounts.models import User
 from contest import images, pending_images, rules
 from contest.models import Category, Contest, Entry
 from contest.pending_images import KeptImage
@@ -22,7 +24,7 @@ def _normalise_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _minutes_field(label: Any, help_text: Any) -> forms.IntegerField:
+def _minutes_field(label: StrOrPromise, help_text: StrOrPromise) -> forms.IntegerField:
     return forms.IntegerField(
         label=label,
         help_text=help_text,
@@ -162,7 +164,7 @@ class EntryForm(forms.Form):
         self,
         *args: Any,
         contest: Contest,
-        author: Any,
+        author: User,
         entry: Entry | None = None,
         **kwargs: Any,
     ) -> None:

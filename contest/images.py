@@ -6,6 +6,8 @@ decoded, and what we store is a fresh image holding only pixels, so EXIF (GPS in
 XMP, text chunks, comments and colour profiles never leave the author's machine.
 """
 
+from __future__ import annotations
+
 import io
 import struct
 import uuid
@@ -22,7 +24,6 @@ MAX_IMAGE_BYTES = 5 * 1024 * 1024
 MAX_IMAGE_PIXELS = 25_000_000
 THUMBNAIL_SIZE = (480, 480)
 
-ALLOWED_FORMATS = ("PNG", "JPEG", "WEBP")
 _EXTENSIONS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}
 _SAVE_OPTIONS: dict[str, dict[str, object]] = {
     "PNG": {"compress_level": 6},
@@ -54,14 +55,14 @@ _DECODE_ERRORS = (
 
 @dataclass(frozen=True)
 class CleanImage:
-    content: ContentFile
-    thumbnail: ContentFile
+    content: ContentFile[bytes]
+    thumbnail: ContentFile[bytes]
     width: int
     height: int
     format: str
 
 
-def clean_image(upload: UploadedFile) -> CleanImage:
+def clean_image(upload: UploadedFile[bytes]) -> CleanImage:
     """The upload re-encoded as a metadata-free image plus a thumbnail, or ValidationError."""
     data = _read_limited(upload)
     image_format = _sniff_format(data)
@@ -89,12 +90,12 @@ def clean_image(upload: UploadedFile) -> CleanImage:
     )
 
 
-def _read_limited(upload: UploadedFile) -> bytes:
+def _read_limited(upload: UploadedFile[bytes]) -> bytes:
     """The upload's bytes, reading at most one byte past the limit."""
     if upload.size is not None and upload.size > MAX_IMAGE_BYTES:
         raise _too_large_error(upload.size)
     upload.seek(0)
-    data = upload.read(MAX_IMAGE_BYTES + 1)
+    data: bytes = upload.read(MAX_IMAGE_BYTES + 1)
     if len(data) > MAX_IMAGE_BYTES:
         raise _too_large_error(max(len(data), upload.size or 0))
     if not data:
@@ -202,13 +203,13 @@ def _to_8bit_mode(image: Image.Image) -> Image.Image:
     return image.convert("RGB")  # CMYK, YCbCr, LAB, HSV
 
 
-def _encode(image: Image.Image, image_format: str, name: str) -> ContentFile:
+def _encode(image: Image.Image, image_format: str, name: str) -> ContentFile[bytes]:
     buffer = io.BytesIO()
     image.save(buffer, format=image_format, **_SAVE_OPTIONS[image_format])
     return ContentFile(buffer.getvalue(), name=name)
 
 
-def _thumbnail(image: Image.Image, stem: str) -> ContentFile:
+def _thumbnail(image: Image.Image, stem: str) -> ContentFile[bytes]:
     thumb = image.copy()
     thumb.thumbnail(THUMBNAIL_SIZE, Image.Resampling.LANCZOS)
     # WebP keeps transparency and text edges at a fraction of a PNG's size.

@@ -5,6 +5,8 @@ failed for another reason is kept here under the form's token; the next post of 
 same form uses it unless a new file is chosen.
 """
 
+from __future__ import annotations
+
 import posixpath
 from dataclasses import dataclass
 from datetime import timedelta
@@ -23,8 +25,8 @@ PENDING_IMAGES = "entries/pending"
 
 @dataclass(frozen=True)
 class KeptImage:
-    content: ContentFile
-    thumbnail: ContentFile
+    content: ContentFile[bytes]
+    thumbnail: ContentFile[bytes]
 
 
 def _pending_folder(author_id: int, form_token: UUID) -> str:
@@ -38,7 +40,7 @@ def _pending_files(folder: str) -> list[str]:
         return []
 
 
-def pending_image_save(*, author_id: int, form_token: UUID, image: "ImageFiles") -> None:
+def pending_image_save(*, author_id: int, form_token: UUID, image: ImageFiles) -> None:
     pending_image_delete(author_id=author_id, form_token=form_token)
     folder = _pending_folder(author_id, form_token)
     for prefix, part in (("image-", image.content), ("thumb-", image.thumbnail)):
@@ -49,7 +51,7 @@ def pending_image_save(*, author_id: int, form_token: UUID, image: "ImageFiles")
 
 def pending_image_get(*, author_id: int, form_token: UUID) -> KeptImage | None:
     folder = _pending_folder(author_id, form_token)
-    parts: dict[str, ContentFile] = {}
+    parts: dict[str, ContentFile[bytes]] = {}
     for stored in _pending_files(folder):
         prefix, _sep, name = stored.partition("-")
         with default_storage.open(f"{folder}/{stored}", "rb") as handle:

@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+from uuid import UUID
 
 from django.db.models import BooleanField, Case, Count, Q, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
@@ -10,13 +11,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from accounts.models import User
 from accounts.permissions import is_organiser
 from contest.models import Contest, Entry, EntryRevision, SampleTask
 
 # --- Contests -----------------------------------------------------------------------------
 
 
-def contests_visible_to(user: Any) -> QuerySet[Contest]:
+def contests_visible_to(user: User) -> QuerySet[Contest]:
     """Every signed-in person sees contests once they leave draft; organisers see drafts."""
     contests = Contest.objects.all()
     if not is_organiser(user):
@@ -24,7 +26,7 @@ def contests_visible_to(user: Any) -> QuerySet[Contest]:
     return contests
 
 
-def contest_list_for(user: Any) -> tuple[list[Contest], list[Contest]]:
+def contest_list_for(user: User) -> tuple[list[Contest], list[Contest]]:
     """(accepting entries, soonest deadline first; the others, newest first).
 
     One query whatever the number of contests: the person's own entry count is annotated.
@@ -48,7 +50,7 @@ def contest_list_for(user: Any) -> tuple[list[Contest], list[Contest]]:
     return open_ones, others
 
 
-def contest_for_viewer(user: Any, slug: str) -> Contest:
+def contest_for_viewer(user: User, slug: str) -> Contest:
     """The contest, or 404 when it does not exist or is a draft the person may not see."""
     return get_object_or_404(contests_visible_to(user), slug=slug)
 
@@ -111,14 +113,14 @@ def contest_placeholders(contest: Contest) -> Placeholders:
 # --- Entries --------------------------------------------------------------------------------
 
 
-def entries_counting_towards_limit(*, contest: Contest, author: Any) -> QuerySet[Entry]:
+def entries_counting_towards_limit(*, contest: Contest, author: User) -> QuerySet[Entry]:
     """Drafts count as well as submitted entries; withdrawn ones free their place."""
     return Entry.objects.filter(contest=contest, author=author).exclude(
         status=Entry.Status.WITHDRAWN
     )
 
 
-def entries_of_author(*, contest: Contest, author: Any) -> QuerySet[Entry]:
+def entries_of_author(*, contest: Contest, author: User) -> QuerySet[Entry]:
     return (
         Entry.objects.filter(contest=contest, author=author)
         .select_related("category")
@@ -126,7 +128,7 @@ def entries_of_author(*, contest: Contest, author: Any) -> QuerySet[Entry]:
     )
 
 
-def entries_visible_to(user: Any) -> QuerySet[Entry]:
+def entries_visible_to(user: User) -> QuerySet[Entry]:
     """Entry pages: the author and organisers. Judges get their own blind view."""
     entries = Entry.objects.select_related("contest", "category", "author")
     if is_organiser(user):
@@ -134,7 +136,7 @@ def entries_visible_to(user: Any) -> QuerySet[Entry]:
     return entries.filter(author=user)
 
 
-def entry_by_form_token(*, author: Any, form_token: Any) -> Entry | None:
+def entry_by_form_token(*, author: User, form_token: UUID | None) -> Entry | None:
     if form_token is None:
         return None
     return Entry.objects.filter(author=author, form_token=form_token).first()

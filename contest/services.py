@@ -5,6 +5,8 @@ before anything is written; the services check again on what is committed, under
 contest's row lock.
 """
 
+from __future__ import annotations
+
 import posixpath
 from collections.abc import Mapping
 from typing import Any, Protocol
@@ -43,10 +45,10 @@ class ImageFiles(Protocol):
     """A checked image ready to store: `contest.images.CleanImage` or a kept one."""
 
     @property
-    def content(self) -> File: ...
+    def content(self) -> File[bytes]: ...
 
     @property
-    def thumbnail(self) -> File: ...
+    def thumbnail(self) -> File[bytes]: ...
 
 
 # --- Writes -------------------------------------------------------------------------------

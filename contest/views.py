@@ -17,6 +17,7 @@ from accounts.http import AuthenticatedHttpRequest
 from contest import pending_images, rules, selectors, services
 from contest.forms import ACTION_SUBMIT, EntryForm
 from contest.models import Contest, Entry, SampleTask
+from contest.runs.selectors import entry_run_grid, may_retry_runs
 from contest.templating import tag
 
 IMAGE_TYPES = {
@@ -311,6 +312,9 @@ def entry_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 )
             ),
             "minutes_saved": minutes_saved,
+            # The runs are in the first response; htmx polls the partial only while they move.
+            "grid": entry_run_grid(entry=entry, viewer=request.user),
+            "may_retry": may_retry_runs(entry=entry, user=request.user),
             "submit_label": (
                 _("Submit revision")
                 if entry.status == Entry.Status.SUBMITTED

@@ -57,16 +57,16 @@ class FieldReader:
         if not isinstance(value, str):
             self.fail(where, _("must be text (a string in double quotes)."))
             return default
-        value = value.strip()
-        if required and not value:
+        text = value.strip()
+        if required and not text:
             self.fail(where, _("must not be empty."))
-        elif max_length is not None and len(value) > max_length:
+        elif max_length is not None and len(text) > max_length:
             self.fail(
                 where,
                 _("is %(length)d characters long; the limit is %(max)d.")
-                % {"length": len(value), "max": max_length},
+                % {"length": len(text), "max": max_length},
             )
-        return value
+        return text
 
     def integer(
         self,

@@ -3,6 +3,8 @@
 Each field explains itself; times are typed and shown in Japan time.
 """
 
+from __future__ import annotations
+
 from typing import Any
 
 from django import forms
@@ -30,13 +32,13 @@ def _datetime_input() -> forms.DateTimeInput:
     return forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL)
 
 
-class JudgeChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
+class JudgeChoiceField(forms.ModelMultipleChoiceField[User]):
+    def label_from_instance(self, obj: User) -> str:
         department = f" — {obj.department}" if obj.department_id else ""
         return f"{obj.label} <{obj.email}>{department}"
 
 
-class ContestForm(forms.ModelForm):
+class ContestForm(forms.ModelForm[Contest]):
     categories = forms.CharField(
         label=_("Categories"),
         required=False,
@@ -195,7 +197,7 @@ class ContestForm(forms.ModelForm):
         return [(str(legend), [self[name] for name in names]) for legend, names in groups]
 
 
-class TaskForm(forms.ModelForm):
+class TaskForm(forms.ModelForm[SampleTask]):
     variables = forms.CharField(
         label=_("Extra variables"),
         required=False,

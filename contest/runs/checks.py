@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 CHECK_TYPES = ("contains", "not_contains", "regex", "max_chars", "min_chars", "is_json")
-_TEXT_TYPES = ("contains", "not_contains", "regex")
 _COUNT_TYPES = ("max_chars", "min_chars")
 
 MAX_REGEX_LENGTH = 500

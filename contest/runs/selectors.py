@@ -13,6 +13,7 @@ from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncMinute
 from django.utils import timezone
 
+from accounts.models import User
 from accounts.permissions import is_organiser
 from contest.models import Contest, Entry, Run, SampleTask
 from contest.runs.checks import describe_check
@@ -147,7 +148,7 @@ def _check_lines(run: Run) -> list[CheckLine]:
     return lines
 
 
-def entry_run_grid(*, entry: Entry, viewer: Any) -> EntryRuns:
+def entry_run_grid(*, entry: Entry, viewer: User) -> EntryRuns:
     """The runs of the entry's current revision as rows (sample tasks) × samples.
 
     Progress counts every run; an entrant sees no row for a hidden sample task, whose
@@ -179,6 +180,14 @@ def entry_run_grid(*, entry: Entry, viewer: Any) -> EntryRuns:
         done=done,
         samples=sorted({run.sample_index for run in runs}),
     )
+
+
+def may_retry_runs(*, entry: Entry, user: User) -> bool:
+    """Authors re-run while entries are accepted; after the deadline only organisers may
+    change the runs judges will see."""
+    if entry.status == Entry.Status.WITHDRAWN:
+        return False
+    return is_organiser(user) or entry.contest.accepts_entries()
 
 
 # --- The organiser's monitor ------------------------------------------------------------------

@@ -13,9 +13,9 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.http import AuthenticatedHttpRequest
-from accounts.permissions import is_organiser, organiser_required
+from accounts.permissions import organiser_required
 from contest.models import Contest, Entry
-from contest.runs.selectors import contest_run_monitor, entry_run_grid
+from contest.runs.selectors import contest_run_monitor, entry_run_grid, may_retry_runs
 from contest.runs.services import runs_cancel_pending, runs_release_held, runs_retry_failed
 from contest.selectors import entries_visible_to
 
@@ -25,17 +25,9 @@ def _entry_for_runs(request: AuthenticatedHttpRequest, pk: int) -> Entry:
     return get_object_or_404(entries_visible_to(request.user), pk=pk)
 
 
-def _may_retry(entry: Entry, user: Any) -> bool:
-    """Authors re-run while entries are accepted; after the deadline only organisers may
-    change the runs judges will see."""
-    if entry.status == Entry.Status.WITHDRAWN:
-        return False
-    return is_organiser(user) or entry.contest.accepts_entries()
-
-
 def _render_entry_runs(request: AuthenticatedHttpRequest, entry: Entry) -> HttpResponse:
     context = {"grid": entry_run_grid(entry=entry, viewer=request.user), "entry": entry}
-    context["may_retry"] = _may_retry(entry, request.user)
+    context["may_retry"] = may_retry_runs(entry=entry, user=request.user)
     # htmx swaps the partial in place; a plain visit gets a whole page around it.
     template = "contest/runs/_entry_runs.html" if request.htmx else "contest/runs/entry_runs.html"
     return render(request, template, context)
@@ -51,7 +43,7 @@ def entry_runs(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def entry_retry_failed(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     entry = _entry_for_runs(request, pk)
-    if not _may_retry(entry, request.user):
+    if not may_retry_runs(entry=entry, user=request.user):
         raise PermissionDenied
     count = runs_retry_failed(entry=entry)
     if request.htmx:

@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
-from contest import services
+from contest import rules, services
 from contest.models import Contest, SampleTask
 from contest.organise import services as organiser_services
 from contest.services import entry_submit
@@ -92,7 +92,7 @@ def test_a_task_added_while_an_entry_is_submitted_waits_and_is_then_refused(
         pytest.skip("row locks are PostgreSQL's; SQLite runs one writer at a time anyway")
     entry = factories.make_entry(open_contest, staff)
     locked, release = threading.Event(), threading.Event()
-    check_open = services.check_contest_accepts_entries
+    check_open = rules.check_contest_accepts_entries
 
     def pause_inside_the_transaction(contest: Contest) -> None:
         locked.set()  # entry_submit holds the contest row by now
