@@ -8,8 +8,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 MAX_PROMPT_CHARS = 8000
 
@@ -134,6 +134,78 @@ class Category(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Criterion(models.Model):
+    """What judges score an entry on: weighted, on a scale whose levels are described."""
+
+    contest = models.ForeignKey(Contest, on_delete=models.CASCADE, related_name="criteria")
+    name_ja = models.CharField(_("name (Japanese)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
+    weight = models.PositiveSmallIntegerField(
+        _("weight"), validators=[MinValueValidator(1), MaxValueValidator(1000)]
+    )
+    scale_min = models.PositiveSmallIntegerField(_("lowest level"), default=1)
+    scale_max = models.PositiveSmallIntegerField(
+        _("highest level"), default=5, validators=[MaxValueValidator(10)]
+    )
+    description = models.TextField(_("description"), blank=True)
+    # One short text per level, lowest first: what a judge should see to give that level.
+    levels = models.JSONField(_("level descriptions"), default=list, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("criterion")
+        verbose_name_plural = _("criteria")
+        constraints = [
+            models.UniqueConstraint(fields=["contest", "name_ja"], name="criterion_unique_name"),
+            models.CheckConstraint(
+                condition=Q(scale_max__gt=models.F("scale_min")), name="criterion_scale_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        if (get_language() or "ja").startswith("en") and self.name_en:
+            return self.name_en
+        return self.name_ja
+
+    @property
+    def scale(self) -> range:
+        return range(self.scale_min, self.scale_max + 1)
+
+
+class AwardTier(models.Model):
+    """An award the contest gives (最優秀賞 ×1, 優秀賞 ×2, …), highest first."""
+
+    contest = models.ForeignKey(Contest, on_delete=models.CASCADE, related_name="award_tiers")
+    name_ja = models.CharField(_("name (Japanese)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
+    count = models.PositiveSmallIntegerField(
+        _("number of winners"), default=1, validators=[MinValueValidator(1)]
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("award tier")
+        verbose_name_plural = _("award tiers")
+        constraints = [
+            models.UniqueConstraint(fields=["contest", "name_ja"], name="award_tier_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        if (get_language() or "ja").startswith("en") and self.name_en:
+            return self.name_en
+        return self.name_ja
 
 
 class SampleTask(models.Model):

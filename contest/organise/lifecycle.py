@@ -16,6 +16,7 @@ from django.utils.functional import Promise
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
+from contest import extensions
 from contest.models import Contest, Entry, SampleTask
 
 Status = Contest.Status
@@ -128,7 +129,17 @@ def _guard_problem(contest: Contest, to_status: str, now: datetime) -> Transitio
             % {"opens": _when(contest.opens_at)},
             code="before_opens",
         )
+    # Rules of the apps that own later stages (every sheet scored, every award decided).
+    registered = extensions.transition_guard_problems(contest, to_status)
+    if registered:
+        return TransitionError(_join_sentences(registered), code="not_ready")
     return None
+
+
+def _join_sentences(sentences: list[str]) -> str:
+    # Japanese sentences run on without a space; English ones need one.
+    separator = "" if (get_language() or "").startswith("ja") else " "
+    return separator.join(sentences)
 
 
 def _ok_note(contest: Contest, to_status: str, now: datetime) -> str:
@@ -151,9 +162,7 @@ def _ok_note(contest: Contest, to_status: str, now: datetime) -> str:
             )
         if not contest.judges.exists():
             notes.append(_("Warning: no judges are chosen yet. Choose them in the settings."))
-        # Japanese sentences run on without a space; English ones need one.
-        separator = "" if (get_language() or "").startswith("ja") else " "
-        return separator.join(notes)
+        return _join_sentences(notes)
     if to_status == Status.RESULTS:
         return _("Judging ends; you can review the ranking and awards before publishing.")
     return _("Everyone can see the results and the winning prompts.")
@@ -223,5 +232,12 @@ def _transition_locked(contest: Contest, to_status: str, now: datetime) -> Conte
             % {"status": Status(fresh.status).label},
             code="concurrent",
         )
-    contest.status = to_status
+    previous, contest.status = contest.status, to_status
+    try:
+        # In this transaction: what another app does on the change (assign the judges,
+        # publish the winners) happens with it or not at all.
+        extensions.transition_effects_run(contest, to_status)
+    except ValidationError as error:
+        contest.status = previous
+        raise TransitionError(_join_sentences(error.messages), code="effect_failed") from error
     return contest
