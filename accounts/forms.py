@@ -1,6 +1,9 @@
+from allauth.account import forms as allauth_forms
+from allauth.account.adapter import get_adapter
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.adapter import AccountAdapter
 from accounts.models import User
 
 
@@ -13,3 +16,16 @@ class ProfileForm(forms.ModelForm):
             "display_name": _("How your name is shown to other staff on this site."),
             "preferred_language": _("The site is shown in this language when you sign in."),
         }
+
+
+class AddEmailForm(allauth_forms.AddEmailForm):
+    """allauth's form for adding an address, with one account per mailbox
+    (`taro+x@` is refused when someone else's account has `taro@`)."""
+
+    def clean_email(self) -> str:
+        email = super().clean_email()
+        adapter = get_adapter()
+        assert isinstance(adapter, AccountAdapter)
+        assert isinstance(self.user, User)
+        adapter.refuse_shared_mailbox(email, user=self.user)
+        return email
