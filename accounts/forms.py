@@ -23,7 +23,7 @@ class AddEmailForm(allauth_forms.AddEmailForm):
     (`taro+x@` is refused when someone else's account has `taro@`)."""
 
     def clean_email(self) -> str:
-        email = super().clean_email()
+        email: str = super().clean_email()
         adapter = get_adapter()
         assert isinstance(adapter, AccountAdapter)
         assert isinstance(self.user, User)

@@ -10,7 +10,7 @@ sign-out, the language switch, static and media files, and /healthz.
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.http import HttpRequest
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 
 from accounts.models import User
 
@@ -18,7 +18,7 @@ _JUDGE_ON_REQUEST = "_accounts_is_judge"
 
 
 def has_authenticator_app(user: User) -> bool:
-    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    return bool(Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists())
 
 
 def runs_the_site(user: User) -> bool:
@@ -45,14 +45,21 @@ def must_keep_mfa(user: User) -> bool:
     return settings.MFA_REQUIRED_FOR_EVERYONE or runs_the_site(user) or is_judge(user)
 
 
-def _top_folder(path: str) -> str:
+def _site_path(url: str) -> str:
+    """A URL as `request.path_info` sees it: without the prefix the site is mounted at."""
+    return "/" + url.removeprefix(get_script_prefix()).lstrip("/")
+
+
+def _top_folder(url: str) -> str:
     """`/accounts/2fa/` -> `/accounts/`."""
-    return "/" + path.lstrip("/").split("/", 1)[0] + "/"
+    return "/" + _site_path(url).lstrip("/").split("/", 1)[0] + "/"
 
 
 def role_pages() -> tuple[str, ...]:
     """Path prefixes of the organiser, admin and judging pages."""
-    return (reverse("organiser_home"), reverse("admin:index"), reverse("judging_home"))
+    return tuple(
+        _site_path(reverse(name)) for name in ("organiser_home", "admin:index", "judging_home")
+    )
 
 
 def always_open_pages() -> tuple[str, ...]:
@@ -64,10 +71,10 @@ def always_open_pages() -> tuple[str, ...]:
         _top_folder(reverse("mfa_index")),
         _top_folder(reverse("profile")),
         _top_folder(reverse("set_language")),
-        reverse("healthz"),
-        reverse("admin:logout"),
-        settings.STATIC_URL or "/static/",
-        settings.MEDIA_URL or "/media/",
+        _site_path(reverse("healthz")),
+        _site_path(reverse("admin:logout")),
+        _site_path(settings.STATIC_URL or "/static/"),
+        _site_path(settings.MEDIA_URL or "/media/"),
     )
 
 
@@ -80,7 +87,7 @@ def needs_authenticator_app(request: HttpRequest) -> bool:
     user = request.user
     if not isinstance(user, User) or not user.is_authenticated:
         return False
-    path = request.path
+    path = request.path_info
     if path.startswith(always_open_pages()):
         return False
     if settings.MFA_REQUIRED_FOR_EVERYONE:

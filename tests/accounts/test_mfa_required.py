@@ -4,6 +4,7 @@ MFA_REQUIRED_FOR_EVERYONE asks it of everyone. Set-up, account and sign-out page
 import pytest
 from allauth.mfa.models import Authenticator
 from django.test import Client, RequestFactory
+from django.test.utils import override_script_prefix
 from django.urls import reverse
 from pytest_django import Settings
 
@@ -121,6 +122,19 @@ def test_setting_up_the_app_opens_the_organiser_pages(
 
     assert activated.status_code == 302
     assert client.get("/organise/").status_code == 200
+
+
+def test_the_rule_holds_on_a_site_mounted_below_the_root(
+    client: Client, organiser_without_app: User
+) -> None:
+    # Behind a proxy that serves the site at https://intra.example.jp/contest/.
+    client.force_login(organiser_without_app)
+
+    with override_script_prefix("/contest/"):
+        response = client.get("/organise/", SCRIPT_NAME="/contest")
+        assert response.status_code == 302
+        assert response["Location"] == "/contest" + SETUP
+        assert client.get("/accounts/profile/", SCRIPT_NAME="/contest").status_code == 200
 
 
 def test_an_htmx_request_is_redirected_as_a_whole_page(
