@@ -6,6 +6,7 @@ offline `echo` model). Production sets `DJANGO_DEBUG=0`, `DATABASE_URL`,
 """
 
 import json
+import math
 import os
 from decimal import Decimal
 from pathlib import Path
@@ -23,32 +24,75 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
 
 
+# Every variable is read through these helpers: a value they cannot read stops start-up
+# with the variable's name, rather than quietly becoming a default (`DJANGO_DEBUG=flase`
+# must not mean "off"). An empty value counts as unset.
+_TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+_FALSE_WORDS = frozenset({"0", "false", "no", "off"})
+
+
+def _env_value(name: str) -> str | None:
+    value = os.environ.get(name, "").strip()
+    return value or None
+
+
 def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
+    value = _env_value(name)
+    if value is None:
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    if value.lower() in _TRUE_WORDS:
+        return True
+    if value.lower() in _FALSE_WORDS:
+        return False
+    raise ImproperlyConfigured(
+        f"{name}={value!r} is not a yes/no value: use 1 or 0 (true/false, yes/no, on/off)."
+    )
 
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-def env_int(name: str, default: int) -> int:
-    return int(os.environ.get(name) or default)
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
+    value = _env_value(name)
+    if value is None:
+        number = default
+    else:
+        try:
+            number = int(value)
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}={value!r} is not a whole number.") from None
+    if minimum is not None and number < minimum:
+        raise ImproperlyConfigured(f"{name}={number} is too small: it must be at least {minimum}.")
+    return number
 
 
 def env_float(name: str, default: float) -> float:
-    return float(os.environ.get(name) or default)
+    value = _env_value(name)
+    if value is None:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a number.") from None
+    if not math.isfinite(number):
+        raise ImproperlyConfigured(f"{name}={value!r} is not a finite number.")
+    return number
 
 
 # --- Core -------------------------------------------------------------------------------
 
-DEBUG = env_bool("DJANGO_DEBUG", True)
+# Off unless asked for: `make run` and the test suite (tests/settings.py) turn it on.
+DEBUG = env_bool("DJANGO_DEBUG", False)
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG=0.")
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off (the default). Set it to a "
+            "long random string, for example the output of "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`, "
+            "or set DJANGO_DEBUG=1 on a development machine."
+        )
     SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
@@ -82,12 +126,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.IdleSessionMiddleware",
     "accounts.middleware.PreferredLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "config.middleware.PrivacyHeadersMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "accounts.middleware.MFARequiredMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -158,7 +205,10 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -166,6 +216,7 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"
 
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_FORMS = {"add_email": "accounts.forms.AddEmailForm"}
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -174,11 +225,24 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Prompt Contest] "
+MFA_ADAPTER = "accounts.adapter.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = os.environ.get("MFA_TOTP_ISSUER", "Prompt Contest")
+# Organisers, judges and admin users always need an authenticator app before they reach
+# their pages (accounts/mfa.py); this asks it of everyone, on every signed-in page.
+MFA_REQUIRED_FOR_EVERYONE = env_bool("MFA_REQUIRED_FOR_EVERYONE", False)
+
+# A signed-in session ends after this many minutes without a request
+# (accounts.middleware.IdleSessionMiddleware keeps it alive while it is used).
+SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 60, minimum=1)
+SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
 
 # Sign-up is limited to these e-mail domains (exact match after the last "@").
 ALLOWED_EMAIL_DOMAINS = [d.lower() for d in env_list("ALLOWED_EMAIL_DOMAINS")]
+
+# Who staff should contact when something goes wrong (a division and extension, an
+# address); the error pages name it.
+SUPPORT_CONTACT = os.environ.get("SUPPORT_CONTACT", "").strip()
 
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
@@ -226,6 +290,29 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
+# Browser features no page uses are switched off; pages copy prompts to the clipboard.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    "camera": [],
+    "microphone": [],
+    "geolocation": [],
+    "payment": [],
+    "usb": [],
+    "interest-cohort": [],
+    "clipboard-write": ["self"],
+}
+# Behind a reverse proxy every request comes from the proxy's address: the sign-in rate
+# limits (allauth, per client address) then count the client from the X-Forwarded-For
+# entry the outermost trusted proxy wrote (the Nth from the right for N proxies).
+BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY", False)
+if BEHIND_PROXY:
+    ALLAUTH_TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 1, minimum=1)
+elif _env_value("DJANGO_TRUSTED_PROXY_COUNT"):
+    raise ImproperlyConfigured(
+        "DJANGO_TRUSTED_PROXY_COUNT is set but DJANGO_BEHIND_PROXY is not: set "
+        "DJANGO_BEHIND_PROXY=1 too, or X-Forwarded-For stays ignored."
+    )
+else:
+    ALLAUTH_TRUSTED_PROXY_COUNT = 0
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
     # A load balancer's health check speaks plain HTTP.
@@ -235,7 +322,7 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    if env_bool("DJANGO_BEHIND_PROXY", False):
+    if BEHIND_PROXY:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 CONTENT_SECURITY_POLICY = {
@@ -343,11 +430,17 @@ LLM_PRICES: dict[str, tuple[Decimal, Decimal]] = {
     "gpt-4.1-mini": (Decimal("60"), Decimal("240")),
     "gpt-4.1": (Decimal("300"), Decimal("1200")),
 }
-if os.environ.get("LLM_PRICES_JSON"):
-    LLM_PRICES = {
-        model: (Decimal(str(prices[0])), Decimal(str(prices[1])))
-        for model, prices in json.loads(os.environ["LLM_PRICES_JSON"]).items()
-    }
+if _env_value("LLM_PRICES_JSON"):
+    try:
+        LLM_PRICES = {
+            model: (Decimal(str(input_yen)), Decimal(str(output_yen)))
+            for model, (input_yen, output_yen) in json.loads(os.environ["LLM_PRICES_JSON"]).items()
+        }
+    except (ValueError, TypeError, AttributeError, ArithmeticError) as error:
+        raise ImproperlyConfigured(
+            'LLM_PRICES_JSON must look like {"model": [yen per 1M input tokens, '
+            f"yen per 1M output tokens]}}: {error}"
+        ) from None
 
 # Reconciler: re-enqueue a run queued longer than this; a running run's lease.
 RUN_REQUEUE_AFTER_SECONDS = env_int("RUN_REQUEUE_AFTER_SECONDS", 120)

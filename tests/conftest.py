@@ -44,20 +44,28 @@ def department_b(db: None) -> Department:
     return factories.make_department("KIKAKU", "企画課", "Planning Division")
 
 
+# Organisers and judges must have an authenticator app before their pages open
+# (accounts/mfa.py), so these personas have one, as they would in production.
+
+
 @pytest.fixture
 def organiser(department_a: Department) -> User:
-    return factories.make_user(
-        "organiser@city.example.jp",
-        department=department_a,
-        is_organiser=True,
-        display_name="運営 花子",
+    return factories.give_authenticator_app(
+        factories.make_user(
+            "organiser@city.example.jp",
+            department=department_a,
+            is_organiser=True,
+            display_name="運営 花子",
+        )
     )
 
 
 @pytest.fixture
 def judge(department_b: Department) -> User:
-    return factories.make_user(
-        "judge@city.example.jp", department=department_b, display_name="審査 一郎"
+    return factories.give_authenticator_app(
+        factories.make_user(
+            "judge@city.example.jp", department=department_b, display_name="審査 一郎"
+        )
     )
 
 

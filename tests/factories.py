@@ -1,16 +1,21 @@
 """Small factories for tests: plain functions with sensible defaults."""
 
+import time
 from datetime import timedelta
 from itertools import count
 from typing import Any
 
 from allauth.account.models import EmailAddress
+from allauth.mfa import app_settings as mfa_settings
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
 from django.utils import timezone
 
 from accounts.models import Department, User
 from contest.models import Category, Contest, Entry, SampleTask
 
 PASSWORD = "correct-horse-battery-staple"
+# The secret of every test authenticator app (base32, as allauth stores it).
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 _sequence = count(1)
 
 
@@ -32,6 +37,18 @@ def make_user(email: str = "", *, department: Department | None = None, **fields
     )
     EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     return user
+
+
+def give_authenticator_app(user: User) -> User:
+    """A real TOTP authenticator, as if the user had scanned the QR code (organisers and
+    judges need one before their pages open)."""
+    TOTP.activate(user, TOTP_SECRET)
+    return user
+
+
+def totp_code(secret: str = TOTP_SECRET) -> str:
+    """What an authenticator app holding `secret` shows now."""
+    return format_hotp_value(hotp_value(secret, int(time.time()) // mfa_settings.TOTP_PERIOD))
 
 
 def make_contest(**fields: Any) -> Contest:

@@ -35,6 +35,7 @@ def test_admin_login_page_itself_refuses_non_staff(client: Client, staff: User) 
 
 def test_staff_member_reaches_the_admin_index(client: Client, db: None) -> None:
     admin_user = factories.make_user("admin@city.example.jp", is_staff=True, is_superuser=True)
+    factories.give_authenticator_app(admin_user)
     client.force_login(admin_user)
 
     response = client.get("/admin/")
@@ -47,13 +48,30 @@ def test_staff_member_reaches_the_admin_index(client: Client, db: None) -> None:
 def test_staff_member_signing_in_from_the_admin_lands_back_in_the_admin(
     client: Client, db: None
 ) -> None:
-    admin_user = factories.make_user("admin@city.example.jp", is_staff=True)
+    admin_user = factories.give_authenticator_app(
+        factories.make_user("admin@city.example.jp", is_staff=True)
+    )
 
-    response = client.post(
+    asked = client.post(
         reverse("account_login") + "?next=/admin/",
         {"login": admin_user.email, "password": factories.PASSWORD},
     )
+    assert asked["Location"] == reverse("mfa_authenticate")
+    response = client.post(reverse("mfa_authenticate"), {"code": factories.totp_code()})
 
     assert response.status_code == 302
     assert response["Location"] == "/admin/"
     assert client.get("/admin/").status_code == 200
+
+
+def test_admin_user_without_an_authenticator_app_is_sent_to_set_one_up(
+    client: Client, db: None
+) -> None:
+    # The admin can change anything: is_staff alone is enough to need two factors.
+    admin_user = factories.make_user("admin@city.example.jp", is_staff=True)
+    client.force_login(admin_user)
+
+    response = client.get("/admin/")
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("mfa_activate_totp")

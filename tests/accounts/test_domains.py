@@ -1,8 +1,13 @@
-"""The e-mail domain rule as plain functions: exact domain after the last "@"."""
+"""The e-mail rules as plain functions: exact domain after the last "@"; one mailbox, one person."""
 
 import pytest
 
-from accounts.domains import allowed_domains_label, email_domain, is_allowed_email
+from accounts.domains import (
+    allowed_domains_label,
+    email_domain,
+    is_allowed_email,
+    mailbox_identity,
+)
 
 ALLOWED = ["example.jp"]
 
@@ -55,3 +60,40 @@ def test_label_names_every_allowed_domain() -> None:
         "@city.example.jp, @example.jp"
     )
     assert allowed_domains_label([]) == ""
+
+
+# --- One mailbox, one person --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("email", "identity"),
+    [
+        ("taro@city.example.jp", "taro@city.example.jp"),
+        ("taro+x@city.example.jp", "taro@city.example.jp"),
+        ("Taro+Kouhou@City.Example.JP", "taro@city.example.jp"),
+        ("taro+a+b@city.example.jp", "taro@city.example.jp"),
+        ("  TARO@city.example.jp ", "taro@city.example.jp"),
+        ("taro+@city.example.jp", "taro@city.example.jp"),
+    ],
+)
+def test_a_plus_tag_and_case_reach_the_same_mailbox(email: str, identity: str) -> None:
+    assert mailbox_identity(email) == identity
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("ta.ro@city.example.jp", "taro@city.example.jp"),  # dots are different mailboxes
+        ("taro@city.example.jp", "taro@sub.city.example.jp"),
+        ("taro@city.example.jp", "taroko@city.example.jp"),
+        ("+news@city.example.jp", "news@city.example.jp"),  # only a tag: kept whole
+    ],
+)
+def test_other_differences_are_other_mailboxes(one: str, other: str) -> None:
+    assert mailbox_identity(one) != mailbox_identity(other)
+
+
+def test_a_value_without_name_or_domain_matches_only_itself() -> None:
+    assert mailbox_identity("not-an-address") == "not-an-address"
+    assert mailbox_identity("@city.example.jp") == "@city.example.jp"
+    assert mailbox_identity("taro+x@") == "taro+x@"

@@ -7,6 +7,7 @@ leaves messages in the embedded broker's folder for a `make run` worker to find.
 """
 
 import os
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from allauth.mfa.models import Authenticator
 from celery import Celery
 from django.urls import reverse
 from django.utils import translation
@@ -121,12 +123,20 @@ def snap(page: Page, name: str) -> None:
 
 
 def sign_in(page: Page, user: User) -> None:
-    """Through allauth's sign-in page, as a person would; ends on the page it leads to."""
+    """Through allauth's sign-in page, as a person would; ends on the page it leads to.
+
+    A user with an authenticator app (organisers, judges) types its current code next.
+    """
     page.goto(reverse("account_login"))
     form = page.locator("main form.login")
     form.locator("input[name=login]").fill(user.email)
     form.locator("input[name=password]").fill(factories.PASSWORD)
     form.locator("button[type=submit]").click()
+    if Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        expect(page).to_have_url(re.compile(re.escape(reverse("mfa_authenticate")) + "$"))
+        code = page.locator("main input[name=code]")
+        code.fill(factories.totp_code())
+        code.press("Enter")
     expect(page.locator(f"header a[href='{reverse('profile')}']")).to_be_visible()
 
 

@@ -139,7 +139,7 @@ def test_admin_shows_model_settings_and_tasks_read_only_once_locked(
     client: Client, open_contest: Contest, staff: User
 ) -> None:
     admin_user = factories.make_user("admin@city.example.jp", is_staff=True, is_superuser=True)
-    client.force_login(admin_user)
+    client.force_login(factories.give_authenticator_app(admin_user))
     url = reverse("admin:contest_contest_change", args=[open_contest.pk])
     assert 'name="model_name"' in client.get(url).content.decode()
     assert 'name="sample_tasks-0-input"' in client.get(url).content.decode()
