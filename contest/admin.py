@@ -4,16 +4,23 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import HttpRequest
 
 from contest.models import Category, Contest, Entry, EntryRevision, Run, SampleTask
-from contest.organise.rules import model_settings_editable
+from contest.organise.rules import (
+    check_task_personal_data,
+    confirmed_task_texts,
+    model_settings_editable,
+    task_texts,
+)
 
 _M = TypeVar("_M", bound=models.Model)
 
-TASK_FIELDS = ("title", "input", "variables", "visible_to_entrants", "checks", "position")
+TASK_FIELDS = (*SampleTask.CONTENT_FIELDS, "position")
 
 
 class CategoryInline(admin.TabularInline[Category, Contest]):
@@ -22,18 +29,44 @@ class CategoryInline(admin.TabularInline[Category, Contest]):
     fields = ["name", "position"]
 
 
+class SampleTaskAdminForm(forms.ModelForm[SampleTask]):
+    """The PII guard as on the organiser's page, without the box to confirm: confirming is
+    done there, where it is recorded with the organiser's name."""
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not self.has_changed():
+            return cleaned
+        variables = cleaned.get("variables")
+        texts = task_texts(
+            title=cleaned.get("title", ""),
+            input=cleaned.get("input", ""),
+            variables=variables if isinstance(variables, dict) else {},
+        )
+        try:
+            check_task_personal_data(
+                texts, confirming=False, confirmed_before=confirmed_task_texts(self.instance)
+            )
+        except ValidationError as error:
+            self.add_error(None, error)
+        return cleaned
+
+
 class SampleTaskInline(admin.StackedInline[SampleTask, Contest]):
     """Read-only once the contest's entries have runs: every entry is compared on these."""
 
     model = SampleTask
+    form = SampleTaskAdminForm
     extra = 0
-    fields = list(TASK_FIELDS)
+    fields = [*TASK_FIELDS, *SampleTask.CONFIRMATION_FIELDS]
 
     def _locked(self, obj: Contest | None) -> bool:
         return obj is not None and not model_settings_editable(obj)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return list(TASK_FIELDS) if self._locked(obj) else []
+        if self._locked(obj):
+            return list(TASK_FIELDS) + list(SampleTask.CONFIRMATION_FIELDS)
+        return list(SampleTask.CONFIRMATION_FIELDS)
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return not self._locked(obj) and super().has_add_permission(request, obj)

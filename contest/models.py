@@ -218,11 +218,36 @@ class SampleTask(models.Model):
     visible_to_entrants = models.BooleanField(_("visible to entrants"), default=True)
     checks = models.JSONField(_("automatic checks"), default=list, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
+    # Set when the task holds what the PII guard finds and an organiser confirmed it is
+    # fictional or public; `by` stays empty for a bundle imported by nobody in particular.
+    personal_data_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("personal data confirmed by"),
+    )
+    personal_data_confirmed_at = models.DateTimeField(
+        _("personal data confirmed at"), null=True, blank=True
+    )
+
+    # What an organiser writes: every entry is run on it.
+    CONTENT_FIELDS = ("title", "input", "variables", "visible_to_entrants", "checks")
+    # Who confirmed that what looks like personal data in it is fictional or public, and when.
+    CONFIRMATION_FIELDS = ("personal_data_confirmed_by", "personal_data_confirmed_at")
 
     class Meta:
         ordering = ["position", "pk"]
         verbose_name = _("sample task")
         verbose_name_plural = _("sample tasks")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(personal_data_confirmed_by__isnull=True)
+                | Q(personal_data_confirmed_at__isnull=False),
+                name="sample_task_confirmation_has_a_time",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title

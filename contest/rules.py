@@ -4,7 +4,7 @@ Each rule raises (or returns) a `ValidationError` whose message says what is wro
 to put it right, so a form, a service and a test all get the same words.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -190,38 +190,50 @@ def placeholder_errors(
     return {field: problems for field, problems in errors.items() if problems}
 
 
-def personal_data_errors(texts: Mapping[str, str]) -> dict[str, list[ValidationError]]:
-    """One error per finding, masked: what kind, in which field, on which line."""
+def personal_data_messages(text: str, where: str) -> list[str]:
+    """One line per piece of personal data in `text`, masked: its kind, where, which line.
+
+    Every refusal says it this way: an entry's fields, and a sample task's in the
+    organiser's form, a CSV file (`where` names the row and column) or a bundle (the path).
+    """
+    return [
+        _("%(kind)s in %(where)s, line %(line)d: %(masked)s")
+        % {"kind": finding.label, "where": where, "line": finding.line, "masked": finding.masked}
+        for finding in find_personal_data(text)
+    ]
+
+
+def quoted(name: str) -> str:
+    """A field's name as the messages quote it."""
+    return _("“%(name)s”") % {"name": name}
+
+
+def field_personal_data_errors(
+    texts: Iterable[tuple[str, str, str]], *, advice: str
+) -> dict[str, list[ValidationError]]:
+    """For (field, where, text): per field with findings, `advice` then one line each."""
     errors: dict[str, list[ValidationError]] = {}
-    for field, text in texts.items():
-        findings = find_personal_data(text)
-        if not findings:
-            continue
-        problems = [
-            ValidationError(
-                _(
-                    "This looks like personal data, which must never be sent to an AI model. "
-                    "Remove it, or replace it with a made-up example or a placeholder such "
-                    "as {{input}}."
-                ),
-                code="personal_data",
-            )
-        ]
-        for finding in findings:
-            problems.append(
-                ValidationError(
-                    _("%(kind)s in “%(field)s”, line %(line)d: %(masked)s")
-                    % {
-                        "kind": finding.label,
-                        "field": FIELD_LABELS.get(field, field),
-                        "line": finding.line,
-                        "masked": finding.masked,
-                    },
-                    code="personal_data",
-                )
-            )
-        errors[field] = problems
+    for field, where, text in texts:
+        messages = personal_data_messages(text, where)
+        if messages:
+            problems = errors.setdefault(field, [ValidationError(advice, code="personal_data")])
+            problems.extend(ValidationError(message, code="personal_data") for message in messages)
     return errors
+
+
+def personal_data_errors(texts: Mapping[str, str]) -> dict[str, list[ValidationError]]:
+    """An entry's personal data, one error per finding, masked, under the field it is in."""
+    return field_personal_data_errors(
+        (
+            (field, quoted(str(FIELD_LABELS.get(field, field))), text)
+            for field, text in texts.items()
+        ),
+        advice=_(
+            "This looks like personal data, which must never be sent to an AI model. "
+            "Remove it, or replace it with a made-up example or a placeholder such "
+            "as {{input}}."
+        ),
+    )
 
 
 def _merge(*sources: dict[str, list[ValidationError]]) -> ValidationError | None:

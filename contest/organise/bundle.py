@@ -26,7 +26,8 @@ from django.utils.translation import ngettext
 from accounts.models import User
 from contest.models import Category, Contest, SampleTask
 from contest.organise.bundle_reader import FieldReader, range_message
-from contest.organise.rules import variable_name_problem
+from contest.organise.rules import task_texts, variable_name_problem
+from contest.rules import personal_data_messages
 from contest.runs.checks import CHECK_TYPES, validate_checks
 
 SLUG = re.compile(r"[-a-zA-Z0-9_]+\Z")
@@ -51,14 +52,14 @@ TOP_LEVEL_KEYS = (
     "awards",
 )
 MODEL_KEYS = ("provider", "name", "temperature", "max_tokens")
-TASK_KEYS = ("title", "input", "variables", "visible_to_entrants", "checks")
+TASK_KEYS = (*SampleTask.CONTENT_FIELDS, "personal_data_confirmed")
 CRITERION_KEYS = ("name", "weight", "description")
 AWARD_KEYS = ("name", "count")
 MAX_YEN = Decimal("9999999999.99")
 
 
 class BundleError(ValidationError):
-    """Everything wrong with a bundle; each message starts with the field path."""
+    """Everything wrong with a bundle; each message names the field path."""
 
 
 @dataclass
@@ -224,18 +225,42 @@ def _sample_tasks(reader: FieldReader, data: dict[str, Any]) -> list[dict[str, A
         task = reader.obj(value, path, TASK_KEYS)
         if task is None:
             continue
-        tasks.append(
-            {
-                "title": reader.text(task, "title", path, max_length=title_limit),
-                "input": reader.text(task, "input", path),
-                "variables": _variables(reader, task.get("variables", {}), f"{path}.variables"),
-                "visible_to_entrants": reader.boolean(
-                    task, "visible_to_entrants", path, default=True
+        fields = {
+            "title": reader.text(task, "title", path, max_length=title_limit),
+            "input": reader.text(task, "input", path),
+            "variables": _variables(reader, task.get("variables", {}), f"{path}.variables"),
+            "visible_to_entrants": reader.boolean(task, "visible_to_entrants", path, default=True),
+            "checks": _checks(reader, task.get("checks", []), f"{path}.checks"),
+        }
+        confirmed = reader.boolean(task, "personal_data_confirmed", path, default=False)
+        found = _personal_data(fields, path)
+        if found and not confirmed:
+            reader.fail(
+                path,
+                _(
+                    "holds what looks like personal data (listed below). Sample tasks are "
+                    "sent to the AI model and shown to entrants and judges: remove it, or "
+                    "replace it with made-up data. If it is fictional or already public, add "
+                    '"personal_data_confirmed": true to this task.'
                 ),
-                "checks": _checks(reader, task.get("checks", []), f"{path}.checks"),
-            }
-        )
+            )
+            reader.errors.extend(found)
+        # Recorded only where there is something to confirm.
+        tasks.append({**fields, "personal_data_confirmed": bool(found) and confirmed})
     return tasks
+
+
+def _personal_data(fields: dict[str, Any], path: str) -> list[str]:
+    """What looks like personal data in a task, masked, each with the path of its text."""
+    problems = []
+    for text in task_texts(
+        title=fields["title"], input=fields["input"], variables=fields["variables"]
+    ):
+        where = (
+            f"{path}.variables.{text.name}" if text.field == "variables" else f"{path}.{text.name}"
+        )
+        problems.extend(personal_data_messages(text.text, where))
+    return problems
 
 
 def _named_items(
@@ -343,7 +368,12 @@ def bundle_import(
     created_by: User | None = None,
     now: datetime | None = None,
 ) -> BundleImport:
-    """Create the contest, its categories and sample tasks from bundle data, all or none."""
+    """Create the contest, its categories and sample tasks from bundle data, all or none.
+
+    `created_by` is the person importing: the contest's creator, and who confirmed the
+    personal data of the tasks marked `"personal_data_confirmed": true` (None records
+    only the time).
+    """
     bundle = bundle_validate(data, now=now)
     replaced = _remove_existing(bundle.fields["slug"], replace=replace)
     contest = Contest.objects.create(**bundle.fields, created_by=created_by)
@@ -351,10 +381,16 @@ def bundle_import(
         Category(contest=contest, name=name, position=position)
         for position, name in enumerate(bundle.categories)
     )
-    SampleTask.objects.bulk_create(
-        SampleTask(contest=contest, position=position, **task)
-        for position, task in enumerate(bundle.sample_tasks)
-    )
+    now = timezone.now()
+    tasks = []
+    for position, checked in enumerate(bundle.sample_tasks):
+        fields = {name: checked[name] for name in SampleTask.CONTENT_FIELDS}
+        task = SampleTask(contest=contest, position=position, **fields)
+        if checked["personal_data_confirmed"]:
+            task.personal_data_confirmed_by = created_by
+            task.personal_data_confirmed_at = now
+        tasks.append(task)
+    SampleTask.objects.bulk_create(tasks)
     notes = []
     if replaced:
         notes.append(_("The contest “%(slug)s” was replaced.") % {"slug": contest.slug})

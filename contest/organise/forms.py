@@ -9,6 +9,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -16,10 +17,14 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from contest.models import Contest, SampleTask
 from contest.organise.rules import (
+    DataConfirmation,
+    check_task_personal_data,
+    confirmed_task_texts,
     format_variables_text,
     model_settings_editable,
     parse_categories_text,
     parse_variables_text,
+    task_texts,
 )
 from contest.organise.task_csv import MAX_BYTES, MAX_ROWS
 from contest.runs.checks import format_checks_text, parse_checks_text
@@ -197,7 +202,18 @@ class ContestForm(forms.ModelForm[Contest]):
         return [(str(legend), [self[name] for name in names]) for legend, names in groups]
 
 
-class TaskForm(forms.ModelForm[SampleTask]):
+class _ConfirmsPersonalData:
+    """A form with a `confirm_personal_data` box: the organiser's word, for the services."""
+
+    cleaned_data: dict[str, Any]
+
+    def confirmation(self, user: User) -> DataConfirmation | None:
+        if self.cleaned_data.get("confirm_personal_data"):
+            return DataConfirmation(by=user)
+        return None
+
+
+class TaskForm(_ConfirmsPersonalData, forms.ModelForm[SampleTask]):
     variables = forms.CharField(
         label=_("Extra variables"),
         required=False,
@@ -221,7 +237,24 @@ class TaskForm(forms.ModelForm[SampleTask]):
         ),
     )
 
-    field_order = ["title", "input", "variables", "visible_to_entrants", "checks"]
+    confirm_personal_data = forms.BooleanField(
+        label=_("What was found is fictional or already public: keep it in this task"),
+        required=False,
+        help_text=_(
+            "Tick this only if every item listed is made up, or already public such as the "
+            "city hall's own address or phone number. Your name and the time are recorded "
+            "with the task."
+        ),
+    )
+
+    field_order = [
+        "title",
+        "input",
+        "variables",
+        "visible_to_entrants",
+        "checks",
+        "confirm_personal_data",
+    ]
 
     class Meta:
         model = SampleTask
@@ -244,6 +277,10 @@ class TaskForm(forms.ModelForm[SampleTask]):
         if self.instance.pk is not None:
             self.initial["variables"] = format_variables_text(self.instance.variables)
             self.initial["checks"] = format_checks_text(self.instance.checks)
+        self.confirmed_before = confirmed_task_texts(self.instance)
+        # The box appears once the guard finds something (see clean); until then it
+        # would only puzzle.
+        self.fields["confirm_personal_data"].widget = forms.HiddenInput()
 
     def clean_variables(self) -> dict[str, str]:
         return parse_variables_text(self.cleaned_data.get("variables", ""))
@@ -251,14 +288,44 @@ class TaskForm(forms.ModelForm[SampleTask]):
     def clean_checks(self) -> list[dict[str, Any]]:
         return parse_checks_text(self.cleaned_data.get("checks", ""))
 
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not all(name in cleaned for name in ("title", "input", "variables")):
+            return cleaned
+        texts = task_texts(
+            title=cleaned["title"], input=cleaned["input"], variables=cleaned["variables"]
+        )
+        try:
+            found = check_task_personal_data(
+                texts,
+                confirming=bool(cleaned.get("confirm_personal_data")),
+                confirmed_before=self.confirmed_before,
+            )
+        except ValidationError as error:
+            self.add_error(None, error)
+            found = True
+        if found and texts != self.confirmed_before:
+            self.fields["confirm_personal_data"].widget = forms.CheckboxInput()
+        return cleaned
+
     def task_fields(self) -> dict[str, Any]:
-        names = ("title", "input", "variables", "visible_to_entrants", "checks")
-        return {name: self.cleaned_data[name] for name in names}
+        return {name: self.cleaned_data[name] for name in SampleTask.CONTENT_FIELDS}
 
 
-class TaskImportForm(forms.Form):
+class TaskImportForm(_ConfirmsPersonalData, forms.Form):
     file = forms.FileField(
         label=_("CSV file"), widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"})
+    )
+    confirm_personal_data = forms.BooleanField(
+        label=_("What looks like personal data in this file is fictional or already public"),
+        required=False,
+        help_text=_(
+            "Leave this unticked: the import refuses a file that holds what looks like "
+            "personal data and lists each item with its row and column. Tick it only if "
+            "every item listed is made up, or already public such as the city hall's own "
+            "address or phone number. It then counts for every row, and your name and the "
+            "time are recorded with each task that holds such data."
+        ),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

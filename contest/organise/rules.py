@@ -7,13 +7,19 @@ once.
 
 import json
 import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from contest import templating
-from contest.models import Contest, Run
+from contest.models import Contest, Run, SampleTask
+from contest.rules import field_personal_data_errors, quoted
 
 VARIABLE_NAME = re.compile(templating.NAME + r"\Z")
 # Every sample task provides `input` itself; a variable of that name would shadow it.
@@ -151,3 +157,85 @@ def ensure_model_settings_unchanged(contest: Contest, stored: Contest) -> None:
             ),
             code="model_settings_locked",
         )
+
+
+# --- Personal data in sample tasks -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TaskText:
+    """Something a sample task says: the model, entrants and judges all read it."""
+
+    field: str  # where the organiser's form has it: title, input or variables
+    name: str  # its CSV column or bundle key: title, input or the variable's name
+    text: str
+
+
+@dataclass(frozen=True)
+class DataConfirmation:
+    """An organiser's word that what looks like personal data in a task is fictional or public.
+
+    `by` is None for a bundle imported by a command that named nobody.
+    """
+
+    by: User | None
+
+
+def task_texts(*, title: str, input: str, variables: Mapping[str, Any]) -> list[TaskText]:
+    """The title, the input and every variable's value of a sample task."""
+    return [
+        TaskText("title", "title", title),
+        TaskText("input", "input", input),
+        *(TaskText("variables", name, str(value)) for name, value in variables.items()),
+    ]
+
+
+def stored_task_texts(task: SampleTask) -> list[TaskText]:
+    return task_texts(title=task.title, input=task.input, variables=task.variables)
+
+
+def confirmed_task_texts(task: SampleTask) -> list[TaskText] | None:
+    """The texts an organiser confirmed as fictional or public, or None."""
+    if task.pk is None or task.personal_data_confirmed_at is None:
+        return None
+    return stored_task_texts(task)
+
+
+def task_personal_data_advice() -> str:
+    return _(
+        "This looks like personal data. Sample tasks are sent to the AI model and shown to "
+        "entrants and judges: remove it, or replace it with made-up data. If it is fictional "
+        "or already public (the city hall's own phone number, for example), confirm that to "
+        "keep it; your name and the time are recorded with the task."
+    )
+
+
+def _where_in_form(text: TaskText) -> str:
+    if text.field == "variables":
+        return _("the variable “%(name)s”") % {"name": text.name}
+    field = SampleTask._meta.get_field(text.field)
+    assert isinstance(field, models.Field)
+    # The label the task form shows for the field.
+    return quoted(capfirst(str(field.verbose_name)))
+
+
+def task_personal_data_errors(texts: Iterable[TaskText]) -> dict[str, list[ValidationError]]:
+    """A sample task's personal data, masked, under the form field it is in."""
+    return field_personal_data_errors(
+        ((text.field, _where_in_form(text), text.text) for text in texts),
+        advice=task_personal_data_advice(),
+    )
+
+
+def check_task_personal_data(
+    texts: list[TaskText], *, confirming: bool, confirmed_before: list[TaskText] | None
+) -> bool:
+    """Whether the texts hold personal data; refused unless the organiser confirms it now.
+
+    A confirmation given before still holds for exactly the texts it was given for, so a
+    confirmed task can change its checks or visibility without being asked again.
+    """
+    errors = task_personal_data_errors(texts)
+    if errors and not confirming and texts != confirmed_before:
+        raise ValidationError(errors)
+    return bool(errors)

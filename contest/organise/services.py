@@ -12,14 +12,23 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from contest.models import Category, Contest, Entry, SampleTask
-from contest.organise.rules import ensure_model_settings_unchanged, ensure_tasks_editable
+from contest.organise.rules import (
+    DataConfirmation,
+    TaskText,
+    check_task_personal_data,
+    confirmed_task_texts,
+    ensure_model_settings_unchanged,
+    ensure_tasks_editable,
+    stored_task_texts,
+)
 
 
-def _lock_contest(contest_id: int) -> Contest:
+def contest_lock_row(contest_id: int) -> Contest:
     """The contest as committed, its row held until the transaction ends."""
     return Contest.objects.select_for_update().get(pk=contest_id)
 
@@ -76,7 +85,7 @@ def contest_save(
     if contest.pk is None:
         contest.created_by = created_by
     else:
-        ensure_model_settings_unchanged(contest, _lock_contest(contest.pk))
+        ensure_model_settings_unchanged(contest, contest_lock_row(contest.pk))
     contest.save()
     contest.judges.set(judges)
     categories_sync(contest=contest, names=categories)
@@ -95,33 +104,67 @@ def task_create(
     variables: dict[str, Any],
     visible_to_entrants: bool = True,
     checks: list[dict[str, Any]] | None = None,
+    confirmation: DataConfirmation | None = None,
 ) -> SampleTask:
-    ensure_tasks_editable(_lock_contest(contest.pk))
-    position = contest.sample_tasks.count()
-    return SampleTask.objects.create(
+    """Add a task after the others; personal data in it needs the organiser's confirmation."""
+    ensure_tasks_editable(contest_lock_row(contest.pk))
+    task = SampleTask(
         contest=contest,
         title=title,
         input=input,
         variables=variables,
         visible_to_entrants=visible_to_entrants,
         checks=checks or [],
-        position=position,
+        position=contest.sample_tasks.count(),
     )
+    _record_personal_data(task, confirmation, confirmed_before=None)
+    task.save()
+    return task
 
 
 @transaction.atomic
-def task_update(*, task: SampleTask, fields: dict[str, Any]) -> SampleTask:
-    ensure_tasks_editable(_lock_contest(task.contest_id))
+def task_update(
+    *, task: SampleTask, fields: dict[str, Any], confirmation: DataConfirmation | None = None
+) -> SampleTask:
+    """Change a task; personal data in changed texts needs the organiser's confirmation again."""
+    ensure_tasks_editable(contest_lock_row(task.contest_id))
+    # What is committed, not `task`: a form may already have written its values onto it.
+    confirmed_before = confirmed_task_texts(SampleTask.objects.get(pk=task.pk))
     for name, value in fields.items():
         setattr(task, name, value)
-    task.save(update_fields=list(fields))
+    _record_personal_data(task, confirmation, confirmed_before=confirmed_before)
+    task.save(update_fields=[*fields, *SampleTask.CONFIRMATION_FIELDS])
     return task
+
+
+def _record_personal_data(
+    task: SampleTask,
+    confirmation: DataConfirmation | None,
+    *,
+    confirmed_before: list[TaskText] | None,
+) -> None:
+    """Refuse personal data nobody confirmed; record who confirmed it and when.
+
+    Whatever a form checked, every write of a task through these services passes here.
+    Without personal data there is nothing to confirm, and no record.
+    """
+    found = check_task_personal_data(
+        stored_task_texts(task),
+        confirming=confirmation is not None,
+        confirmed_before=confirmed_before,
+    )
+    if not found:
+        task.personal_data_confirmed_by = None
+        task.personal_data_confirmed_at = None
+    elif confirmation is not None:
+        task.personal_data_confirmed_by = confirmation.by
+        task.personal_data_confirmed_at = timezone.now()
 
 
 @transaction.atomic
 def task_move(*, task: SampleTask, direction: str) -> None:
     """Swap the task with its neighbour; positions are renumbered 0..n-1 on the way."""
-    ensure_tasks_editable(_lock_contest(task.contest_id))
+    ensure_tasks_editable(contest_lock_row(task.contest_id))
     tasks = list(SampleTask.objects.filter(contest_id=task.contest_id))
     index = next(i for i, other in enumerate(tasks) if other.pk == task.pk)
     target = index - 1 if direction == "up" else index + 1
@@ -133,7 +176,7 @@ def task_move(*, task: SampleTask, direction: str) -> None:
 @transaction.atomic
 def task_delete(*, task: SampleTask) -> None:
     """Remove a task while no entry has run yet; the others keep dense positions."""
-    ensure_tasks_editable(_lock_contest(task.contest_id))
+    ensure_tasks_editable(contest_lock_row(task.contest_id))
     contest_id = task.contest_id
     task.delete()
     _renumber(list(SampleTask.objects.filter(contest_id=contest_id)))

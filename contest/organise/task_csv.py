@@ -3,6 +3,9 @@
 Header row `title,input,visible_to_entrants,<any other column becomes a variable>`.
 UTF-8 (with or without BOM) or Shift_JIS/CP932. All rows or none: every problem is
 reported with its row and column, and nothing is saved until the whole file is clean.
+What looks like personal data is a problem too, unless the organiser confirms for the
+whole file that it is fictional or public; then each task that holds some records who
+confirmed it and when.
 """
 
 import csv
@@ -11,10 +14,18 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contest.models import Contest, SampleTask
-from contest.organise.rules import ensure_tasks_editable, variable_name_problem
+from contest.organise.rules import (
+    DataConfirmation,
+    ensure_tasks_editable,
+    task_texts,
+    variable_name_problem,
+)
+from contest.organise.services import contest_lock_row
+from contest.rules import personal_data_messages
 
 MAX_ROWS = 200
 MAX_BYTES = 1024 * 1024
@@ -27,6 +38,7 @@ FALSE_WORDS = frozenset({"false", "0", "no", "n", "いいえ", "×", "非公開"
 
 @dataclass
 class TaskRow:
+    number: int  # as Excel shows it: the header is row 1
     title: str
     input: str
     visible_to_entrants: bool = True
@@ -96,7 +108,11 @@ def _row(names: list[str], cells: list[str], row_number: int) -> tuple[TaskRow, 
             _("Row %(row)d has more cells than the header row has columns.") % {"row": row_number}
         )
     values = dict(zip(names, cells, strict=False))
-    task = TaskRow(title=values.get("title", "").strip(), input=values.get("input", "").strip())
+    task = TaskRow(
+        number=row_number,
+        title=values.get("title", "").strip(),
+        input=values.get("input", "").strip(),
+    )
     if not task.title:
         errors.append(_cell_error(row_number, "title", _("this cell is empty.")))
     elif len(task.title) > TITLE_MAX:
@@ -162,23 +178,54 @@ def parse_tasks_csv(data: bytes) -> list[TaskRow]:
     if not tasks and not errors:
         raise ValidationError(_("The file has a header row but no tasks."), code="empty")
     if errors:
-        shown = errors[:MAX_ERRORS_SHOWN]
-        if len(errors) > MAX_ERRORS_SHOWN:
-            shown.append(
-                _("…and %(count)d more problems.") % {"count": len(errors) - MAX_ERRORS_SHOWN}
-            )
-        raise ValidationError(shown)
+        raise ValidationError(_shown(errors))
     return tasks
 
 
+def _shown(errors: list[str]) -> list[str]:
+    shown = errors[:MAX_ERRORS_SHOWN]
+    if len(errors) > MAX_ERRORS_SHOWN:
+        shown.append(_("…and %(count)d more problems.") % {"count": len(errors) - MAX_ERRORS_SHOWN})
+    return shown
+
+
+def _personal_data_in_row(row: TaskRow) -> list[str]:
+    """What looks like personal data in a row, masked, each with its row and column."""
+    problems = []
+    for text in task_texts(title=row.title, input=row.input, variables=row.variables):
+        where = _("row %(row)d, column “%(column)s”") % {"row": row.number, "column": text.name}
+        problems.extend(personal_data_messages(text.text, where))
+    return problems
+
+
 @transaction.atomic
-def tasks_import_csv(*, contest: Contest, data: bytes) -> list[SampleTask]:
-    """Append the file's tasks after the existing ones, all or none."""
-    ensure_tasks_editable(contest)
+def tasks_import_csv(
+    *, contest: Contest, data: bytes, confirmation: DataConfirmation | None = None
+) -> list[SampleTask]:
+    """Append the file's tasks after the existing ones, all or none.
+
+    Personal data refuses the file unless `confirmation` says it is fictional or public;
+    the tasks that hold some then record who confirmed it and when.
+    """
+    # The contest's row lock, as for one task: no entry's runs are made on the old set
+    # while these are added.
+    ensure_tasks_editable(contest_lock_row(contest.pk))
     rows = parse_tasks_csv(data)
+    found = {row.number: _personal_data_in_row(row) for row in rows}
+    problems = [problem for row_problems in found.values() for problem in row_problems]
+    if problems and confirmation is None:
+        advice = _(
+            "The file holds what looks like personal data. Sample tasks are sent to the AI "
+            "model and shown to entrants and judges: remove it, or replace it with made-up "
+            "data. If all of it is fictional or already public, tick the box below and "
+            "choose the file again."
+        )
+        raise ValidationError([advice, *_shown(problems)])
+    now = timezone.now()
     start = contest.sample_tasks.count()
-    return SampleTask.objects.bulk_create(
-        SampleTask(
+    tasks = []
+    for offset, row in enumerate(rows):
+        task = SampleTask(
             contest=contest,
             title=row.title,
             input=row.input,
@@ -186,5 +233,8 @@ def tasks_import_csv(*, contest: Contest, data: bytes) -> list[SampleTask]:
             visible_to_entrants=row.visible_to_entrants,
             position=start + offset,
         )
-        for offset, row in enumerate(rows)
-    )
+        if confirmation is not None and found[row.number]:
+            task.personal_data_confirmed_by = confirmation.by
+            task.personal_data_confirmed_at = now
+        tasks.append(task)
+    return SampleTask.objects.bulk_create(tasks)

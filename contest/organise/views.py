@@ -78,7 +78,7 @@ def contest_dashboard(request: AuthenticatedHttpRequest, slug: str) -> HttpRespo
     counts = selectors.entry_counts_by_status(contest=contest)
     tasks = [
         (task, [describe_check(check) for check in task.checks])
-        for task in contest.sample_tasks.all()
+        for task in contest.sample_tasks.select_related("personal_data_confirmed_by")
     ]
     context = {
         "contest": contest,
@@ -130,7 +130,11 @@ def task_create(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     form = TaskForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
-            organiser_services.task_create(contest=contest, **form.task_fields())
+            organiser_services.task_create(
+                contest=contest,
+                confirmation=form.confirmation(request.user),
+                **form.task_fields(),
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -148,7 +152,9 @@ def task_edit(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResp
     form = TaskForm(_posted(request), instance=task)
     if request.method == "POST" and form.is_valid():
         try:
-            organiser_services.task_update(task=task, fields=form.task_fields())
+            organiser_services.task_update(
+                task=task, fields=form.task_fields(), confirmation=form.confirmation(request.user)
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -194,7 +200,11 @@ def task_import(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     form = TaskImportForm(_posted(request), request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            tasks = tasks_import_csv(contest=contest, data=form.cleaned_data["file"])
+            tasks = tasks_import_csv(
+                contest=contest,
+                data=form.cleaned_data["file"],
+                confirmation=form.confirmation(request.user),
+            )
         except ValidationError as error:
             form.add_error("file", error)
         else:

@@ -6,6 +6,7 @@ import pytest
 from django.utils import translation
 
 from contest.pii import PiiFinding, find_personal_data, luhn_is_valid, my_number_is_valid
+from tests.contest.pii_cases import BENIGN, CASES, PERSONAL, Case
 
 # A realistic notice full of numbers that are not personal data: dates, amounts, article
 # and document numbers, times, percentages, budget codes, a 法人番号, a 12-digit number
@@ -106,6 +107,36 @@ def test_email_after_a_full_stop_does_not_swallow_the_stop() -> None:
     assert finding.text == "hanako+contest@example.com"
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("返信先は taro . yamada @ city . example . jp", "taro . yamada @ city . example . jp"),
+        ("taro@ city.example.jp へ", "taro@ city.example.jp"),
+        ("taro ＠ city.example.jp", "taro ＠ city.example.jp"),
+        ("taro(at)example.co.jpへ", "taro(at)example.co.jp"),
+        ("k-tanaka[AT]example[dot]org を共有", "k-tanaka[AT]example[dot]org"),
+        ("連絡先 taro\u200b@\u2060example.jp", "taro\u200b@\u2060example.jp"),
+    ],
+)
+def test_email_written_to_slip_past_a_filter_is_found(text: str, expected: str) -> None:
+    finding = only(text)
+    assert finding.kind == "email"
+    assert finding.text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Meeting @ noon. Thanks",  # a full stop with a space after it only ends a sentence
+        "see you @ the office . jp",
+        "taro@ city",
+        "＠ＩＴの記事",
+    ],
+)
+def test_spaced_at_sign_without_a_domain_is_not_an_email(text: str) -> None:
+    assert kinds(text) == []
+
+
 # --- phone numbers ------------------------------------------------------------------------
 
 
@@ -149,6 +180,44 @@ def test_phone_after_katakana_long_vowel_mark_is_found() -> None:
 
 
 @pytest.mark.parametrize(
+    "number",
+    [
+        "090 - 1234 - 5678",
+        "090.1234.5678",
+        "03/1234/5678",
+        "090〜1234〜5678",
+        "090～1234～5678",
+        "090‐1234‐5678",
+        "090–1234–5678",
+        "090—1234—5678",
+        "090―1234―5678",
+        "090 ー 1234 ー 5678",
+        "０９０－１２３４－５６７８",
+        "090\u200b1234\u200b5678",
+        "090\ufeff-1234-\u200d5678",
+        "090\u30001234\u30005678",
+        "03-12345678",
+    ],
+)
+def test_phone_numbers_with_any_separator_are_found_as_typed(number: str) -> None:
+    text = f"連絡先：{number}（平日のみ）"
+    finding = only(text)
+    assert finding.kind == "phone"
+    assert finding.text == number
+    assert text[finding.start : finding.end] == number
+
+
+def test_phone_numbers_separated_by_a_slash_are_two_findings() -> None:
+    findings = find_personal_data("03-1234-5678/03-1234-5679")
+    assert [f.text for f in findings] == ["03-1234-5678", "03-1234-5679"]
+
+
+def test_public_office_number_is_flagged_like_any_other() -> None:
+    # The guard cannot know whose number it is; an entrant writes a placeholder instead.
+    assert kinds("お問い合わせ：横須賀市役所 市民課（046-822-4000）") == ["phone"]
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "03-1234-56789",  # too long
@@ -176,6 +245,18 @@ def test_my_number_check_digit_follows_the_official_algorithm() -> None:
     assert my_number_is_valid("000000000000")
     assert not my_number_is_valid("12345678901")
     assert not my_number_is_valid("１２３４５６７８９０１８")
+
+
+def test_my_number_check_digit_is_zero_when_the_remainder_is_one() -> None:
+    # 12345678900: weighted sum 551 = 11 × 50 + 1. Eleven minus the remainder would be 10,
+    # which is no digit: the rule says 0.
+    assert my_number_is_valid("123456789000")
+    for wrong in "123456789":
+        assert not my_number_is_valid("12345678900" + wrong)
+    assert my_number_is_valid("555566667730")
+    assert not my_number_is_valid("555566667731")
+    assert kinds("個人番号 1234 5678 9000") == ["my_number"]
+    assert kinds("個人番号 1234 5678 9001") == []
 
 
 @pytest.mark.parametrize(
@@ -246,6 +327,23 @@ def test_card_followed_by_another_number_is_still_found() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("個人番号 1234.5678.9018", "my_number"),
+        ("個人番号 1234 - 5678 - 9018", "my_number"),
+        ("個人番号 1234/5678/9018", "my_number"),
+        ("個人番号 1234\u200b5678\u200b9018", "my_number"),
+        ("個人番号 1234\u30005678\u30009018", "my_number"),
+        ("カード 4111.1111.1111.1111", "credit_card"),
+        ("カード 4111 - 1111 - 1111 - 1111", "credit_card"),
+        ("カード 4111\u200b1111\u200b1111\u200b1111", "credit_card"),
+    ],
+)
+def test_my_number_and_cards_with_other_separators_are_found(text: str, kind: str) -> None:
+    assert kinds(text) == [kind]
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "4111111111111112",  # Luhn fails
@@ -297,6 +395,127 @@ def test_postal_code_without_an_address_is_not_a_finding(text: str) -> None:
     assert "address" not in kinds(text)
 
 
+# --- address without a postal code --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("住所は千代田1-1-1です", "千代田1-1-1"),
+        ("千代田一丁目1番1号", "千代田一丁目1番1号"),
+        ("東京都千代田区千代田一丁目1番1号に住む", "東京都千代田区千代田一丁目1番1号"),
+        ("横浜市中区日本大通1 に転居", "横浜市中区日本大通1"),
+        ("横浜市中区日本大通1", "横浜市中区日本大通1"),
+        ("港区六本木6丁目10番1号のマンション", "港区六本木6丁目10番1号"),
+        ("港区六本木六丁目十番一号", "港区六本木六丁目十番一号"),
+        ("横須賀市小川町11番地", "横須賀市小川町11番地"),
+        ("本町3丁目5番地の2にお住まい", "本町3丁目5番地の2"),
+        ("丸の内2-7-2の事業所", "丸の内2-7-2"),
+        ("千代田区霞が関1-2-1", "千代田区霞が関1-2-1"),
+        ("神奈川県横浜市西区みなとみらい2-3-1", "神奈川県横浜市西区みなとみらい2-3-1"),
+        ("さいたま市浦和区高砂3-15-1", "さいたま市浦和区高砂3-15-1"),
+        ("札幌市中央区北1条西2丁目1番地", "札幌市中央区北1条西2丁目1番地"),
+        ("足柄下郡箱根町仙石原1285", "足柄下郡箱根町仙石原1285"),
+        ("横須賀市\u3000小川町11", "横須賀市\u3000小川町11"),
+        ("千代田\u200b1\u200b-1-1", "千代田\u200b1\u200b-1-1"),
+        ("千代田1ー1ー1", "千代田1ー1ー1"),
+        ("千代田１－１－１", "千代田１－１－１"),
+        ("千代田1-2-3-405", "千代田1-2-3-405"),
+        ("千代田1-2-3号室", "千代田1-2-3"),
+        ("一丁目2番3号", "一丁目2番3号"),
+    ],
+)
+def test_address_without_a_postal_code_is_found(text: str, expected: str) -> None:
+    finding = only(text)
+    assert finding.kind == "address"
+    assert finding.text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "横須賀市役所 市民課",
+        "千代田区の子育て支援",
+        "港区六本木6丁目の再開発",  # an area, not a dwelling
+        "本町三丁目バス停",
+        "3件",
+        "1,234人",
+        "2025/6/30",
+        "令和7年6月30日",
+        "6-30",
+        "横浜市の締切6-30",
+        "令和7-6-30",
+        "2025-6-30",
+        "9:00〜17:00",
+        "1,234円",
+        "第2025-123号",
+        "総務第123号",
+        "第3条第2項",
+        "{{input}}",
+        "{{address}}",
+        "〇〇市〇〇町〇丁目〇番〇号",
+        "資料1-2-3",
+        "施策1-2-3",
+        "別表1-2-3",
+        "市道1-2-3号線",
+        "1-2-3の手順",
+        "本町2-3",  # one or two numbers need a municipality before the town
+        "千代田 1-1-1",  # nor a spaced block, without one
+        "横浜市中区役所 会議室2",
+        "横浜市中区の人口150,000人",
+        "横浜市中区の会議室3。",
+        "市区町村1-2-3",
+        "市区町村3。",
+        "郵便番号 231-0017 は中区の番号です",
+    ],
+)
+def test_place_names_and_numbers_that_are_not_an_address_are_ignored(text: str) -> None:
+    assert kinds(text) == []
+
+
+# --- the labelled table -------------------------------------------------------------------
+
+
+def test_the_table_has_at_least_a_hundred_lines_of_each_label_in_use() -> None:
+    assert len(CASES) >= 100
+    assert len(PERSONAL) >= 50
+    assert len(BENIGN) >= 50
+    assert {case.kind for case in PERSONAL} == {
+        "email",
+        "phone",
+        "my_number",
+        "credit_card",
+        "address",
+    }
+    assert all(case.personal for case in PERSONAL)
+    assert not any(case.personal for case in BENIGN)
+    texts = [case.text for case in CASES]
+    assert len(set(texts)) == len(texts)
+
+
+def test_table_recall_is_complete_without_false_positives() -> None:
+    flagged = {case.text for case in CASES if find_personal_data(case.text)}
+    missed = [case.text for case in PERSONAL if case.text not in flagged]
+    false_positives = [case.text for case in BENIGN if case.text in flagged]
+    recall = (len(PERSONAL) - len(missed)) / len(PERSONAL)
+    print(
+        f"\nPII table: {len(CASES)} lines ({len(PERSONAL)} personal, {len(BENIGN)} benign); "
+        f"recall {len(PERSONAL) - len(missed)}/{len(PERSONAL)} = {recall:.1%}; "
+        f"false positives {len(false_positives)}/{len(BENIGN)}"
+    )
+    assert missed == []
+    assert false_positives == []
+
+
+@pytest.mark.parametrize("case", PERSONAL, ids=lambda case: case.text[:24])
+def test_each_personal_line_is_flagged_as_its_kind(case: Case) -> None:
+    findings = find_personal_data(case.text)
+    assert findings, case.note
+    assert findings[0].kind == case.kind
+    for finding in findings:
+        assert case.text[finding.start : finding.end] == finding.text
+
+
 # --- several findings ---------------------------------------------------------------------
 
 
@@ -342,6 +561,7 @@ def test_label_is_translated_name_of_the_kind() -> None:
         assert only("taro@example.jp").label == "e-mail address"
         assert only("03-1234-5678").label == "phone number"
         assert only("4111111111111111").label == "credit card number"
+        assert only("千代田1-1-1").label == "address"
 
 
 def test_masked_hides_most_characters_and_keeps_the_shape() -> None:
@@ -361,6 +581,29 @@ def test_masked_shows_at_most_a_quarter_of_a_short_match() -> None:
 # --- speed --------------------------------------------------------------------------------
 
 
+def _realistic_prompt(length: int) -> str:
+    """A long prompt as staff paste them: a notice, then table lines, some personal."""
+    lines = [MUNICIPAL_NOTICE, *(case.text for case in CASES)]
+    text = ""
+    while len(text) < length:
+        text += "\n".join(lines) + "\n"
+    return text[:length]
+
+
+def test_an_eight_thousand_character_prompt_takes_well_under_ten_milliseconds() -> None:
+    text = _realistic_prompt(8_000)
+    assert find_personal_data(text)
+    timings = []
+    for _ in range(7):
+        started = time.perf_counter()
+        find_personal_data(text)
+        timings.append(time.perf_counter() - started)
+    # The best of several runs: a busy machine slows some runs, not the fastest one. It
+    # takes about 2 ms here; 10 ms is the budget.
+    print(f"\nPII guard on 8,000 characters: best {min(timings) * 1000:.2f} ms")
+    assert min(timings) < 0.010
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -374,6 +617,14 @@ def test_masked_shows_at_most_a_quarter_of_a_short_match() -> None:
         "１ー" * 50_000,
         ("〒123-4567" + "あ" * 9) * 5_000,
         "漢" * 100_000,
+        "漢1-1-1" * 20_000,
+        "千代田区一丁目" * 15_000,
+        "横浜市中区日本大通1 " * 10_000,
+        "の" * 100_000,
+        "市" * 100_000,
+        "a @ " * 25_000,
+        "a . " * 25_000,
+        "1 - " * 25_000,
     ],
     ids=[
         "letters",
@@ -386,6 +637,14 @@ def test_masked_shows_at_most_a_quarter_of_a_short_match() -> None:
         "full-width",
         "postal-codes",
         "kanji",
+        "kanji-blocks",
+        "chome",
+        "municipality-numbers",
+        "no",
+        "shi",
+        "spaced-ats",
+        "spaced-dots",
+        "spaced-hyphens",
     ],
 )
 def test_adversarial_input_is_scanned_in_linear_time(text: str) -> None:

@@ -1,4 +1,9 @@
-"""`manage.py import_contest FILE.json [--replace]`: a contest from a bundle (DESIGN.md)."""
+"""`manage.py import_contest FILE.json [--replace] [--as EMAIL]`: a contest from a bundle.
+
+The format is in DESIGN.md. `--as` names the person importing: the contest's creator, and
+who confirmed the tasks marked `"personal_data_confirmed": true`; without it those tasks
+record only the time of the import.
+"""
 
 from pathlib import Path
 from typing import Any
@@ -6,6 +11,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from contest.organise.bundle import BundleError, bundle_import, bundle_load_file
 
 
@@ -19,10 +25,32 @@ class Command(BaseCommand):
             action="store_true",
             help="Replace a contest with the same slug, if nobody has entered it yet.",
         )
+        parser.add_argument(
+            "--as",
+            dest="importer",
+            metavar="EMAIL",
+            help=(
+                "The e-mail address of the person importing: recorded as the contest's "
+                "creator and as who confirmed the personal data of tasks marked "
+                '"personal_data_confirmed": true.'
+            ),
+        )
 
-    def handle(self, *args: Any, file: Path, replace: bool, **options: Any) -> None:
+    def handle(
+        self, *args: Any, file: Path, replace: bool, importer: str | None, **options: Any
+    ) -> None:
+        created_by = None
+        if importer is not None:
+            created_by = User.objects.filter(email__iexact=importer.strip()).first()
+            if created_by is None:
+                raise CommandError(
+                    _("No user has the e-mail address %(email)s; nothing was imported.")
+                    % {"email": importer}
+                )
         try:
-            result = bundle_import(data=bundle_load_file(file), replace=replace)
+            result = bundle_import(
+                data=bundle_load_file(file), replace=replace, created_by=created_by
+            )
         except BundleError as error:
             problems = "\n".join(f"  - {message}" for message in error.messages)
             raise CommandError(
