@@ -7,10 +7,13 @@ once.
 
 import json
 import re
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from contest import templating
 from contest.models import Contest, Run
@@ -151,3 +154,49 @@ def ensure_model_settings_unchanged(contest: Contest, stored: Contest) -> None:
             ),
             code="model_settings_locked",
         )
+
+
+# --- Schedule and judges ----------------------------------------------------------------
+
+# The contest's dates in the order they must come; the last two may be left empty.
+SCHEDULE_FIELDS = ("opens_at", "closes_at", "judging_ends_at", "results_at")
+
+
+def schedule_order_problems(dates: Mapping[str, datetime | None]) -> list[tuple[str, str]]:
+    """(field, the earlier field it must come after) for each date out of order.
+
+    Each date is compared with the closest earlier one that is set, so an empty optional
+    date is skipped. The form and the bundle word the pairs for their readers.
+    """
+    problems = []
+    previous: str | None = None
+    for name in SCHEDULE_FIELDS:
+        when = dates.get(name)
+        if when is None:
+            continue
+        earlier = dates.get(previous) if previous else None
+        if previous and earlier is not None and when <= earlier:
+            problems.append((name, previous))
+        previous = name
+    return problems
+
+
+def judges_shortfall(*, judge_count: int, judges_per_entry: int) -> str | None:
+    """A warning when fewer judges are chosen than each entry should get, or None."""
+    if judge_count >= judges_per_entry:
+        return None
+    if judge_count == 0:
+        return ngettext(
+            "No judges are chosen yet, but each entry should be scored by %(needed)d judge. "
+            "Choose the judges in the settings.",
+            "No judges are chosen yet, but each entry should be scored by %(needed)d judges. "
+            "Choose the judges in the settings.",
+            judges_per_entry,
+        ) % {"needed": judges_per_entry}
+    return ngettext(
+        "Only %(count)d judge is chosen, but each entry should be scored by %(needed)d. "
+        "Choose more judges, or lower the number of judges per entry.",
+        "Only %(count)d judges are chosen, but each entry should be scored by %(needed)d. "
+        "Choose more judges, or lower the number of judges per entry.",
+        judge_count,
+    ) % {"count": judge_count, "needed": judges_per_entry}
