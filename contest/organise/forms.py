@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import QueryDict
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department, User
@@ -354,6 +354,7 @@ class TaskImportForm(ErrorSummaryMixin, forms.Form):
 
 # --- The entries page -------------------------------------------------------------------
 
+ALL = pgettext_lazy("filter choice", "All")
 ENTRY_SORT_CHOICES = [
     ("newest", _("Newest first")),
     ("title", _("Title")),
@@ -370,16 +371,16 @@ class EntryFilterForm(forms.Form):
         label=_("Title or author contains"), required=False, max_length=100, strip=True
     )
     status = forms.ChoiceField(
-        label=_("Status"), required=False, choices=[("", _("All")), *Entry.Status.choices]
+        label=_("Status"), required=False, choices=[("", ALL), *Entry.Status.choices]
     )
     category = forms.ModelChoiceField(
-        label=_("Category"), queryset=Category.objects.none(), required=False, empty_label=_("All")
+        label=_("Category"), queryset=Category.objects.none(), required=False, empty_label=ALL
     )
     department = forms.ModelChoiceField(
         label=_("Department"),
         queryset=Department.objects.none(),
         required=False,
-        empty_label=_("All"),
+        empty_label=ALL,
     )
     sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=ENTRY_SORT_CHOICES)
 
