@@ -1,7 +1,9 @@
 """The contest's timeline: the new optional dates, their order, and where they are shown."""
 
 import copy
+import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,7 +15,7 @@ from django.utils import timezone, translation
 
 from accounts.models import User
 from contest.models import Contest
-from contest.organise.bundle import BundleError, bundle_import
+from contest.organise.bundle import BundleError, bundle_import, bundle_validate
 from contest.organise.rules import schedule_order_problems
 from contest.timeline import contest_timeline
 from tests import factories
@@ -274,3 +276,11 @@ def test_bundle_dates_out_of_order_or_unreadable_are_refused(
         bundle_import(data={**BUNDLE, **change})
     assert any(text.startswith(message) for text in caught.value.messages), caught.value.messages
     assert not Contest.objects.exists()
+
+
+def test_the_readme_bundle_example_with_its_dates_is_valid() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    example = readme.split("## Contest bundle", 1)[1].split("```json", 1)[1].split("```", 1)[0]
+    bundle = bundle_validate(json.loads(example), now=datetime(2025, 5, 1, tzinfo=UTC))
+    assert bundle.fields["judging_ends_at"] == datetime(2025, 7, 15, 8, 0, tzinfo=UTC)
+    assert bundle.fields["results_at"] == datetime(2025, 7, 31, 3, 0, tzinfo=UTC)
