@@ -17,12 +17,11 @@ from contest.models import Contest
 
 Status = Contest.Status
 
-STEP_LABELS: tuple[Promise, ...] = (
-    _("Entries open"),
-    _("Entries close"),
-    _("Judging ends"),
-    _("Results announced"),
-)
+ENTRIES_OPEN = _("Entries open")
+ENTRIES_CLOSE = _("Entries close")
+JUDGING_ENDS = _("Judging ends")
+RESULTS_ANNOUNCED = _("Results announced")
+STEP_LABELS: tuple[Promise, ...] = (ENTRIES_OPEN, ENTRIES_CLOSE, JUDGING_ENDS, RESULTS_ANNOUNCED)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from contest import extensions
 from contest.models import Contest, Entry, SampleTask
+from contest.timeline import JUDGING_ENDS, RESULTS_ANNOUNCED
 
 Status = Contest.Status
 
@@ -190,13 +191,15 @@ def transition_problem(
     return _guard_problem(contest, to_status, now or timezone.now())
 
 
-def _planned(label: str, when: datetime | None) -> str:
+def _then(next_step: str, label: Promise, when: datetime | None) -> str:
+    """The next step, with the date the timeline announces for it when there is one."""
     if when is None:
-        return ""
-    return _("Planned on the timeline: %(label)s %(when)s.") % {
+        return next_step
+    planned = _("Planned on the timeline: %(label)s %(when)s.") % {
         "label": label,
         "when": _when(when),
     }
+    return _join_sentences([next_step, planned])
 
 
 def transition_consequences(
@@ -245,8 +248,11 @@ def transition_consequences(
             "The judges score the entries assigned to them. When they have finished, finish "
             "judging here to prepare the results."
         )
-        planned = _planned(str(_("Judging ends")), contest.judging_ends_at)
-        return Consequences(happens, False, _join_sentences([t for t in (next_step, planned) if t]))
+        return Consequences(
+            happens=happens,
+            undoable=False,
+            next_step=_then(next_step, JUDGING_ENDS, contest.judging_ends_at),
+        )
     if to_status == Status.RESULTS:
         happens = [
             _(
@@ -255,8 +261,11 @@ def transition_consequences(
             )
         ]
         next_step = _("Review the ranking and decide the awards, then publish the results here.")
-        planned = _planned(str(_("Results announced")), contest.results_at)
-        return Consequences(happens, False, _join_sentences([t for t in (next_step, planned) if t]))
+        return Consequences(
+            happens=happens,
+            undoable=False,
+            next_step=_then(next_step, RESULTS_ANNOUNCED, contest.results_at),
+        )
     return Consequences(
         happens=[
             _(

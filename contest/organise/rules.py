@@ -169,15 +169,14 @@ def schedule_order_problems(dates: Mapping[str, datetime | None]) -> list[tuple[
     date is skipped. The form and the bundle word the pairs for their readers.
     """
     problems = []
-    previous: str | None = None
+    previous: tuple[str, datetime] | None = None
     for name in SCHEDULE_FIELDS:
         when = dates.get(name)
         if when is None:
             continue
-        earlier = dates.get(previous) if previous else None
-        if previous and earlier is not None and when <= earlier:
-            problems.append((name, previous))
-        previous = name
+        if previous is not None and when <= previous[1]:
+            problems.append((name, previous[0]))
+        previous = (name, when)
     return problems
 
 
