@@ -123,7 +123,7 @@ class EntryForm(forms.Form):
         gettext_lazy("Roughly how long it takes now, including checking the answer."),
     )
     image = forms.FileField(
-        label=gettext_lazy("Screenshot (optional)"),
+        label=gettext_lazy("Screenshot"),
         required=False,
         widget=forms.FileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
         help_text=gettext_lazy(

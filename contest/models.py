@@ -40,6 +40,9 @@ class Contest(models.Model):
     )
     opens_at = models.DateTimeField(_("opens at"))
     closes_at = models.DateTimeField(_("closes at"))
+    # Announced on the contest's timeline; the status, not these dates, moves the contest.
+    judging_ends_at = models.DateTimeField(_("judging ends at"), null=True, blank=True)
+    results_at = models.DateTimeField(_("results announced at"), null=True, blank=True)
     max_entries_per_person = models.PositiveSmallIntegerField(
         _("entries per person"), default=3, validators=[MinValueValidator(1)]
     )
@@ -89,6 +92,8 @@ class Contest(models.Model):
         null=True,
         blank=True,
     )
+    # The last connection test of the model settings (contest.organise.connection reads it).
+    connection_test = models.JSONField(default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ContestQuerySet.as_manager()
@@ -103,6 +108,22 @@ class Contest(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(closes_at__gt=models.F("opens_at")), name="contest_closes_after_opens"
+            ),
+            # Each announced date comes after the one before it (an empty one is skipped).
+            models.CheckConstraint(
+                condition=Q(judging_ends_at__isnull=True)
+                | Q(judging_ends_at__gt=models.F("closes_at")),
+                name="contest_judging_ends_after_closes",
+            ),
+            models.CheckConstraint(
+                condition=Q(results_at__isnull=True) | Q(results_at__gt=models.F("closes_at")),
+                name="contest_results_after_closes",
+            ),
+            models.CheckConstraint(
+                condition=Q(results_at__isnull=True)
+                | Q(judging_ends_at__isnull=True)
+                | Q(results_at__gt=models.F("judging_ends_at")),
+                name="contest_results_after_judging_ends",
             ),
         ]
 

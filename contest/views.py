@@ -19,6 +19,7 @@ from contest.forms import ACTION_SUBMIT, EntryForm
 from contest.models import Contest, Entry, SampleTask
 from contest.runs.selectors import entry_run_grid, may_retry_runs
 from contest.templating import tag
+from contest.timeline import contest_timeline
 
 IMAGE_TYPES = {
     ".png": "image/png",
@@ -85,6 +86,7 @@ def contest_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse
         "contest/detail.html",
         {
             "contest": contest,
+            "timeline": contest_timeline(contest),
             "accepting": closed_reason is None,
             "closed_reason": closed_reason,
             "categories": list(contest.categories.all()),

@@ -28,7 +28,7 @@ PERSONAS = ("anonymous", "author", "other_staff", "organiser")
 class Row:
     name: str
     method: str
-    args: str  # "", "slug", "entry", "slug+task"
+    args: str  # "", "slug", "entry", "slug+task", "slug+status"
     anonymous: int | str
     author: int | str
     other_staff: int | str
@@ -60,6 +60,12 @@ MATRIX = [
     Row("organiser_contest", "get", "slug", organiser=200, **ORGANISER_ONLY),
     Row("organiser_contest_edit", "get", "slug", organiser=200, **ORGANISER_ONLY),
     Row("organiser_contest_transition", "post", "slug", organiser=302, **ORGANISER_ONLY),
+    Row("organiser_contest_confirm", "get", "slug+status", organiser=200, **ORGANISER_ONLY),
+    # The scene's contest runs offline, so the test answers at once (nothing to call).
+    Row("organiser_connection_test", "post", "slug", organiser=302, **ORGANISER_ONLY),
+    Row("organiser_entries", "get", "slug", organiser=200, **ORGANISER_ONLY),
+    Row("organiser_entries_csv", "get", "slug", organiser=200, **ORGANISER_ONLY),
+    Row("organiser_slug_suggestion", "get", "", organiser=200, **ORGANISER_ONLY),
     # The scene's entry has runs, so the tasks are locked: organisers are sent back to the
     # dashboard with the reason (tests/contest/test_organiser_pages.py covers the forms).
     Row("organiser_task_create", "get", "slug", organiser=302, **ORGANISER_ONLY),
@@ -122,6 +128,8 @@ def _url(row: Row, contest: Contest, entry: Entry) -> str:
         return reverse(row.name, args=[contest.slug])
     if row.args == "entry":
         return reverse(row.name, args=[entry.pk])
+    if row.args == "slug+status":
+        return reverse(row.name, args=[contest.slug, Contest.Status.JUDGING])
     if row.args == "slug+task":
         task = contest.sample_tasks.get(position=0)
         return reverse(row.name, args=[contest.slug, task.pk])

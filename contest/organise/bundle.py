@@ -26,7 +26,7 @@ from django.utils.translation import ngettext
 from accounts.models import User
 from contest.models import Category, Contest, SampleTask
 from contest.organise.bundle_reader import FieldReader, range_message
-from contest.organise.rules import task_texts, variable_name_problem
+from contest.organise.rules import schedule_order_problems, task_texts, variable_name_problem
 from contest.rules import personal_data_messages
 from contest.runs.checks import CHECK_TYPES, validate_checks
 
@@ -38,6 +38,8 @@ TOP_LEVEL_KEYS = (
     "description",
     "opens_at",
     "closes_at",
+    "judging_ends_at",
+    "results_at",
     "model",
     "samples_per_task",
     "judges_per_entry",
@@ -104,6 +106,8 @@ def _contest_fields(reader: FieldReader, data: dict[str, Any]) -> dict[str, Any]
         "description": reader.text(data, "description", "", required=False),
         "opens_at": reader.moment(data, "opens_at"),
         "closes_at": reader.moment(data, "closes_at"),
+        "judging_ends_at": reader.moment(data, "judging_ends_at", required=False),
+        "results_at": reader.moment(data, "results_at", required=False),
         "samples_per_task": reader.integer(
             data, "samples_per_task", "", default=1, minimum=1, maximum=10
         ),
@@ -116,8 +120,8 @@ def _contest_fields(reader: FieldReader, data: dict[str, Any]) -> dict[str, Any]
         "token_budget": reader.integer(data, "token_budget", "", default=None, minimum=0),
         "yen_budget": _yen(reader, data),
     }
-    if fields["opens_at"] and fields["closes_at"] and fields["closes_at"] <= fields["opens_at"]:
-        reader.fail("closes_at", _("must be later than opens_at."))
+    for name, earlier in schedule_order_problems(fields):
+        reader.fail(name, _("must be later than %(earlier)s.") % {"earlier": earlier})
     fields.update(_model_fields(reader, data))
     return fields
 

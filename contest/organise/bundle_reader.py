@@ -123,7 +123,9 @@ class FieldReader:
             return default
         return value
 
-    def moment(self, data: dict[str, Any], key: str) -> datetime | None:
+    def moment(self, data: dict[str, Any], key: str, *, required: bool = True) -> datetime | None:
+        if data.get(key) is None and not required:
+            return None
         if key not in data:
             self.fail(key, _("is required."))
             return None

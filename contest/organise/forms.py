@@ -11,11 +11,13 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.utils.translation import gettext
+from django.http import QueryDict
+from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
-from contest.models import Contest, SampleTask
+from accounts.models import Department, User
+from contest.models import Category, Contest, Entry, SampleTask
 from contest.organise.rules import (
     DataConfirmation,
     check_task_personal_data,
@@ -24,7 +26,14 @@ from contest.organise.rules import (
     model_settings_editable,
     parse_categories_text,
     parse_variables_text,
+    schedule_order_problems,
     task_texts,
+)
+from contest.organise.selectors import (
+    DEFAULT_ENTRY_SORT,
+    EntryFilters,
+    contest_entrant_departments,
+    contest_slug_suggestion,
 )
 from contest.organise.task_csv import MAX_BYTES, MAX_ROWS
 from contest.runs.checks import format_checks_text, parse_checks_text
@@ -37,13 +46,30 @@ def _datetime_input() -> forms.DateTimeInput:
     return forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL)
 
 
+# Why a date of the schedule is refused: (the date, the earlier one it must follow).
+SCHEDULE_MESSAGES = {
+    ("closes_at", "opens_at"): _("The closing time must be after the opening time."),
+    ("judging_ends_at", "closes_at"): _("Judging can end only after entries close."),
+    ("results_at", "closes_at"): _("The results can be announced only after entries close."),
+    ("results_at", "judging_ends_at"): _("The results can be announced only after judging ends."),
+}
+
+
+class ErrorSummaryMixin:
+    """What templates/includes/error_summary.html lists: a link to each field to correct."""
+
+    def fields_with_errors(self) -> list[forms.BoundField]:
+        assert isinstance(self, forms.BaseForm)
+        return [field for field in self.visible_fields() if field.errors]
+
+
 class JudgeChoiceField(forms.ModelMultipleChoiceField[User]):
     def label_from_instance(self, obj: User) -> str:
         department = f" — {obj.department}" if obj.department_id else ""
         return f"{obj.label} <{obj.email}>{department}"
 
 
-class ContestForm(forms.ModelForm[Contest]):
+class ContestForm(ErrorSummaryMixin, forms.ModelForm[Contest]):
     categories = forms.CharField(
         label=_("Categories"),
         required=False,
@@ -74,6 +100,8 @@ class ContestForm(forms.ModelForm[Contest]):
             "description",
             "opens_at",
             "closes_at",
+            "judging_ends_at",
+            "results_at",
             "max_entries_per_person",
             "categories",
             "model_provider",
@@ -91,19 +119,32 @@ class ContestForm(forms.ModelForm[Contest]):
         widgets = {
             "opens_at": _datetime_input(),
             "closes_at": _datetime_input(),
+            "judging_ends_at": _datetime_input(),
+            "results_at": _datetime_input(),
             "description": forms.Textarea(attrs={"rows": 8}),
+            "slug": forms.TextInput(attrs={"autocapitalize": "none", "spellcheck": "false"}),
         }
+        labels = {"slug": _("Web address name (letters and digits)")}
         help_texts = {
             "title": _("Shown to every member of staff, e.g. “FY2025 staff prompt contest”."),
             "slug": _(
-                "The short name in the contest's web address: lower-case letters, digits and "
-                "hyphens, e.g. 2025-spring. It can be changed only while the contest is a draft."
+                "The end of the contest's web address (/contests/r7-1/): lower-case letters, "
+                "digits and hyphens. Suggested from the title; it can be changed only while "
+                "the contest is a draft."
             ),
             "description": _(
                 "What the contest is for, who may enter, and the rules. Shown on the contest page."
             ),
             "opens_at": _("Japan time. Entries are accepted from this moment once you open it."),
             "closes_at": _("Japan time. No entry can be submitted or revised after this."),
+            "judging_ends_at": _(
+                "Japan time, optional. When judging should be finished; shown on the contest's "
+                "timeline."
+            ),
+            "results_at": _(
+                "Japan time, optional. When the results will be announced; shown on the "
+                "contest's timeline."
+            ),
             "max_entries_per_person": _("How many entries one member of staff may submit."),
             "model_provider": _(
                 "Which AI service runs the entries. “Offline preview” calls no model at all."
@@ -137,12 +178,18 @@ class ContestForm(forms.ModelForm[Contest]):
         self.searching = False
         self.judge_total = 0
         self.judge_shown = 0
+        self.suggested_slug = ""
         self.staff = User.objects.filter(is_active=True).select_related("department")
         self.judge_field.queryset = self.staff
         contest = self.instance
         if contest.pk is None:
             self.initial.setdefault("model_provider", settings.LLM_PROVIDER)
             self.initial.setdefault("model_name", settings.LLM_MODEL)
+            # Left empty, the web address name is suggested from the title (and shown in the
+            # field if the form comes back with an error).
+            self.fields["slug"].required = False
+            if self.is_bound:
+                self._fill_empty_slug()
         else:
             self.initial.setdefault(
                 "categories", "\n".join(c.name for c in contest.categories.all())
@@ -166,11 +213,29 @@ class ContestForm(forms.ModelForm[Contest]):
     def clean_categories(self) -> list[str]:
         return parse_categories_text(self.cleaned_data.get("categories", ""))
 
+    def _fill_empty_slug(self) -> None:
+        title = str(self.data.get("title", "")).strip()
+        if str(self.data.get("slug", "")).strip() or not title:
+            return
+        try:
+            opens_at = self.fields["opens_at"].clean(self.data.get("opens_at"))
+        except ValidationError:
+            opens_at = None
+        day = timezone.localdate(opens_at) if opens_at else timezone.localdate()
+        self.suggested_slug = contest_slug_suggestion(title=title, day=day)
+        # The posted QueryDict is immutable; the copy carries the suggestion, which the form
+        # then validates and shows like a typed value.
+        data = QueryDict(mutable=True)
+        data.update(self.data)
+        data["slug"] = self.suggested_slug
+        self.data = data
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        opens_at, closes_at = cleaned.get("opens_at"), cleaned.get("closes_at")
-        if opens_at and closes_at and closes_at <= opens_at:
-            self.add_error("closes_at", _("The closing time must be after the opening time."))
+        if self.instance.pk is None and not cleaned.get("slug") and "slug" not in self.errors:
+            self.add_error("slug", _("Type a title, or a web address name yourself."))
+        for name, earlier in schedule_order_problems(cleaned):
+            self.add_error(name, SCHEDULE_MESSAGES[(name, earlier)])
         return cleaned
 
     def limit_judge_choices(self, search: str) -> None:
@@ -191,7 +256,16 @@ class ContestForm(forms.ModelForm[Contest]):
     def fieldsets(self) -> list[tuple[str, list[forms.BoundField]]]:
         groups = [
             (_("About the contest"), ["title", "slug", "description", "categories"]),
-            (_("Schedule and entries"), ["opens_at", "closes_at", "max_entries_per_person"]),
+            (
+                _("Schedule and entries"),
+                [
+                    "opens_at",
+                    "closes_at",
+                    "judging_ends_at",
+                    "results_at",
+                    "max_entries_per_person",
+                ],
+            ),
             (_("AI model"), list(Contest.MODEL_FIELDS)),
             (
                 _("Judging"),
@@ -213,7 +287,7 @@ class _ConfirmsPersonalData:
         return None
 
 
-class TaskForm(_ConfirmsPersonalData, forms.ModelForm[SampleTask]):
+class TaskForm(ErrorSummaryMixin, _ConfirmsPersonalData, forms.ModelForm[SampleTask]):
     variables = forms.CharField(
         label=_("Extra variables"),
         required=False,
@@ -312,7 +386,7 @@ class TaskForm(_ConfirmsPersonalData, forms.ModelForm[SampleTask]):
         return {name: self.cleaned_data[name] for name in SampleTask.CONTENT_FIELDS}
 
 
-class TaskImportForm(_ConfirmsPersonalData, forms.Form):
+class TaskImportForm(ErrorSummaryMixin, _ConfirmsPersonalData, forms.Form):
     file = forms.FileField(
         label=_("CSV file"), widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"})
     )
@@ -342,3 +416,83 @@ class TaskImportForm(_ConfirmsPersonalData, forms.Form):
             raise forms.ValidationError(_("The file is larger than 1 MB."))
         data: bytes = upload.read()
         return data
+
+
+# --- The entries page -------------------------------------------------------------------
+
+ALL = pgettext_lazy("filter choice", "All")
+ENTRY_SORT_CHOICES = [
+    ("newest", _("Newest first")),
+    ("title", _("Title")),
+    ("author", _("Author")),
+    ("department", _("Department")),
+    ("failed", _("Most failed runs")),
+]
+
+
+class EntryFilterForm(forms.Form):
+    """The entries page's filters, read from the URL so that a filtered view can be shared."""
+
+    q = forms.CharField(
+        label=_("Title or author contains"), required=False, max_length=100, strip=True
+    )
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", ALL), *Entry.Status.choices]
+    )
+    category = forms.ModelChoiceField(
+        label=_("Category"), queryset=Category.objects.none(), required=False, empty_label=ALL
+    )
+    department = forms.ModelChoiceField(
+        label=_("Department"),
+        queryset=Department.objects.none(),
+        required=False,
+        empty_label=ALL,
+    )
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=ENTRY_SORT_CHOICES)
+
+    def __init__(self, data: Any, *, contest: Contest) -> None:
+        super().__init__(data)
+        category = self.fields["category"]
+        department = self.fields["department"]
+        assert isinstance(category, forms.ModelChoiceField)
+        assert isinstance(department, forms.ModelChoiceField)
+        category.queryset = contest.categories.all()
+        department.queryset = contest_entrant_departments(contest=contest)
+
+    def filters(self) -> EntryFilters:
+        """The filters that are valid; one with an error (an old link) is left out."""
+        self.is_valid()
+        data = self.cleaned_data
+        return EntryFilters(
+            status=data.get("status") or "",
+            category=data.get("category"),
+            department=data.get("department"),
+            text=data.get("q") or "",
+            sort=data.get("sort") or DEFAULT_ENTRY_SORT,
+        )
+
+
+# --- Status changes ---------------------------------------------------------------------
+
+
+class TransitionConfirmForm(ErrorSummaryMixin, forms.Form):
+    """The confirmation of a status change; opening past a failed connection test needs a tick."""
+
+    open_anyway = forms.BooleanField(
+        label=_(
+            "Open anyway: I understand that the entries' runs will fail until the AI model "
+            "connection works."
+        ),
+        required=True,
+        error_messages={
+            "required": _(
+                "The connection test failed. Fix the settings and test again, or tick this "
+                "box to open the contest anyway."
+            )
+        },
+    )
+
+    def __init__(self, data: Any = None, *, needs_override: bool) -> None:
+        super().__init__(data)
+        if not needs_override:
+            del self.fields["open_anyway"]

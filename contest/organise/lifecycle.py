@@ -4,6 +4,7 @@ Plain functions. Each guard explains itself in words an organiser can act on, so
 dashboard can show every button with the reason it is (or is not) available.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
@@ -13,11 +14,12 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import Promise
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 
 from contest import extensions
 from contest.models import Contest, Entry, SampleTask
+from contest.timeline import JUDGING_ENDS, RESULTS_ANNOUNCED
 
 Status = Contest.Status
 
@@ -31,6 +33,11 @@ NEXT_STATUS: dict[str, str] = {
 # The only step back: an open contest nobody has entered yet can return to draft.
 PREVIOUS_STATUS: dict[str, str] = {Status.OPEN: Status.DRAFT}
 
+# These go through a confirmation page that says what happens and what comes next: the
+# steps with no way back, and opening, where the model connection is tested. Going back
+# to draft loses nothing, so it stays one click.
+CONFIRMED_STATUSES = frozenset({Status.OPEN, Status.JUDGING, Status.RESULTS, Status.PUBLISHED})
+
 # Each target status has one way in, so the target names the action.
 ACTION_LABELS: dict[str, Promise] = {
     Status.OPEN: gettext_lazy("Open for entries"),
@@ -39,6 +46,15 @@ ACTION_LABELS: dict[str, Promise] = {
     Status.RESULTS: gettext_lazy("Finish judging and prepare results"),
     Status.PUBLISHED: gettext_lazy("Publish the results"),
 }
+
+
+@dataclass(frozen=True)
+class Consequences:
+    """What a status change does, whether it can be undone, and what the organiser does next."""
+
+    happens: list[str]
+    undoable: bool
+    next_step: str
 
 
 class TransitionError(ValidationError):
@@ -166,6 +182,106 @@ def _ok_note(contest: Contest, to_status: str, now: datetime) -> str:
     if to_status == Status.RESULTS:
         return _("Judging ends; you can review the ranking and awards before publishing.")
     return _("Everyone can see the results and the winning prompts.")
+
+
+def transition_problem(
+    contest: Contest, to_status: str, now: datetime | None = None
+) -> TransitionError | None:
+    """Why the contest cannot move to `to_status` now, or None when it can."""
+    return _guard_problem(contest, to_status, now or timezone.now())
+
+
+def _then(next_step: str, label: Promise, when: datetime | None) -> str:
+    """The next step, with the date the timeline announces for it when there is one."""
+    if when is None:
+        return next_step
+    planned = _("Planned on the timeline: %(label)s %(when)s.") % {
+        "label": label,
+        "when": _when(when),
+    }
+    return _join_sentences([next_step, planned])
+
+
+def transition_consequences(
+    contest: Contest, to_status: str, now: datetime | None = None
+) -> Consequences:
+    """What the confirmation page says about moving the contest to `to_status`."""
+    now = now or timezone.now()
+    if to_status == Status.OPEN:
+        tasks = contest.sample_tasks.count()
+        happens = [
+            _ok_note(contest, to_status, now),
+            ngettext(
+                "Every entry is run on the %(count)d sample task with %(model)s.",
+                "Every entry is run on the %(count)d sample tasks with %(model)s.",
+                tasks,
+            )
+            % {"count": tasks, "model": _model_label(contest)},
+        ]
+        return Consequences(
+            happens=happens,
+            undoable=True,
+            next_step=_(
+                "You can take the contest back to draft as long as nobody has entered. After "
+                "the closing time, close entries here to start judging."
+            ),
+        )
+    if to_status == Status.JUDGING:
+        happens = [
+            _("Once entries close, entrants can no longer edit them. This cannot be undone.")
+        ]
+        if now < contest.closes_at:
+            happens.append(
+                _("The closing time (%(closes)s) has not come yet; this closes entries early.")
+                % {"closes": _when(contest.closes_at)}
+            )
+        submitted = contest.entries.filter(status=Entry.Status.SUBMITTED).count()
+        happens.append(
+            ngettext(
+                "%(count)d submitted entry will be judged; drafts are not judged.",
+                "%(count)d submitted entries will be judged; drafts are not judged.",
+                submitted,
+            )
+            % {"count": submitted}
+        )
+        next_step = _(
+            "The judges score the entries assigned to them. When they have finished, finish "
+            "judging here to prepare the results."
+        )
+        return Consequences(
+            happens=happens,
+            undoable=False,
+            next_step=_then(next_step, JUDGING_ENDS, contest.judging_ends_at),
+        )
+    if to_status == Status.RESULTS:
+        happens = [
+            _(
+                "Judging ends: the ranking is prepared from the scores as they are now. "
+                "This cannot be undone."
+            )
+        ]
+        next_step = _("Review the ranking and decide the awards, then publish the results here.")
+        return Consequences(
+            happens=happens,
+            undoable=False,
+            next_step=_then(next_step, RESULTS_ANNOUNCED, contest.results_at),
+        )
+    return Consequences(
+        happens=[
+            _(
+                "Everyone can see the results and the winning prompts, and the winners are "
+                "added to the gallery. This cannot be undone."
+            )
+        ],
+        undoable=False,
+        next_step=_("This is the last stage: the contest then stays as it is, for reference."),
+    )
+
+
+def _model_label(contest: Contest) -> str:
+    if contest.model_provider == Contest.Provider.ECHO:
+        return str(_("the offline preview (no model is called)"))
+    return f"{contest.model_name} ({contest.get_model_provider_display()})"
 
 
 def _status_condition(to_status: str) -> Q:

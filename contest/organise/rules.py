@@ -9,12 +9,14 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from contest import templating
@@ -239,3 +241,48 @@ def check_task_personal_data(
     if errors and not confirming and texts != confirmed_before:
         raise ValidationError(errors)
     return bool(errors)
+
+
+# --- Schedule and judges ----------------------------------------------------------------
+
+# The contest's dates in the order they must come; the last two may be left empty.
+SCHEDULE_FIELDS = ("opens_at", "closes_at", "judging_ends_at", "results_at")
+
+
+def schedule_order_problems(dates: Mapping[str, datetime | None]) -> list[tuple[str, str]]:
+    """(field, the earlier field it must come after) for each date out of order.
+
+    Each date is compared with the closest earlier one that is set, so an empty optional
+    date is skipped. The form and the bundle word the pairs for their readers.
+    """
+    problems = []
+    previous: tuple[str, datetime] | None = None
+    for name in SCHEDULE_FIELDS:
+        when = dates.get(name)
+        if when is None:
+            continue
+        if previous is not None and when <= previous[1]:
+            problems.append((name, previous[0]))
+        previous = (name, when)
+    return problems
+
+
+def judges_shortfall(*, judge_count: int, judges_per_entry: int) -> str | None:
+    """A warning when fewer judges are chosen than each entry should get, or None."""
+    if judge_count >= judges_per_entry:
+        return None
+    if judge_count == 0:
+        return ngettext(
+            "No judges are chosen yet, but each entry should be scored by %(needed)d judge. "
+            "Choose the judges in the settings.",
+            "No judges are chosen yet, but each entry should be scored by %(needed)d judges. "
+            "Choose the judges in the settings.",
+            judges_per_entry,
+        ) % {"needed": judges_per_entry}
+    return ngettext(
+        "Only %(count)d judge is chosen, but each entry should be scored by %(needed)d. "
+        "Choose more judges, or lower the number of judges per entry.",
+        "Only %(count)d judges are chosen, but each entry should be scored by %(needed)d. "
+        "Choose more judges, or lower the number of judges per entry.",
+        judge_count,
+    ) % {"count": judge_count, "needed": judges_per_entry}

@@ -1,9 +1,17 @@
-"""Organiser reads: contests with their counts. Organisers share every contest."""
+"""Organiser reads: contests with their counts, a contest's entries, a suggested slug.
 
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+Organisers share every contest, so nothing here is narrowed to the person asking.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from contest.models import Contest, Entry, SampleTask
+from accounts.models import Department
+from contest.models import Category, Contest, Entry, Run, SampleTask
+from contest.organise.slugs import slug_stem, suggest_slug
 
 
 def _count(model: type[Entry] | type[SampleTask], **filters: object) -> Coalesce:
@@ -27,8 +35,84 @@ def contests_for_organiser() -> QuerySet[Contest]:
     ).order_by("-opens_at", "pk")
 
 
+def contest_slug_suggestion(*, title: str, day: date) -> str:
+    """A web address name for a new contest called `title` that no contest uses yet."""
+    stem = slug_stem(title, day=day)
+    if not stem:
+        return ""
+    taken = set(Contest.objects.filter(slug__startswith=stem).values_list("slug", flat=True))
+    return suggest_slug(title, day=day, taken=taken)
+
+
 def entry_counts_by_status(*, contest: Contest) -> dict[str, int]:
     rows = contest.entries.order_by().values("status").annotate(n=Count("pk"))
     counts = {status: 0 for status in Entry.Status.values}
     counts.update({row["status"]: row["n"] for row in rows})
     return counts
+
+
+# --- The entries page -------------------------------------------------------------------
+
+# Sort keys offered on the entries page, each with a stable tie-break.
+ENTRY_SORTS: dict[str, tuple[str, ...]] = {
+    "newest": ("-created_at", "-pk"),
+    "title": ("title", "pk"),
+    "author": ("author__display_name", "author__email", "pk"),
+    "department": ("author__department__code", "author__display_name", "pk"),
+    "failed": ("-runs_failed", "-created_at", "-pk"),
+}
+DEFAULT_ENTRY_SORT = "newest"
+
+
+@dataclass(frozen=True)
+class EntryFilters:
+    """What the entries page (and its CSV) shows; every field comes from the URL."""
+
+    status: str = ""
+    category: Category | None = None
+    department: Department | None = None
+    text: str = ""
+    sort: str = DEFAULT_ENTRY_SORT
+
+
+def _current_runs(**conditions: object) -> Count:
+    """Runs of the entry's current revision meeting `conditions`, counted in the same query."""
+    return Count("runs", filter=Q(runs__revision__number=F("revision"), **conditions))
+
+
+def contest_entries(*, contest: Contest, filters: EntryFilters) -> QuerySet[Entry]:
+    """The contest's entries with their run and check summaries: one query for any number.
+
+    Runs are those of each entry's current revision (what judges will see): succeeded,
+    failed and pending; `runs_checked` went through the sample task's checks and
+    `runs_passing` passed all of them.
+    """
+    entries = (
+        Entry.objects.filter(contest=contest)
+        .select_related("author__department", "category")
+        .annotate(
+            runs_succeeded=_current_runs(runs__status=Run.Status.SUCCEEDED),
+            runs_failed=_current_runs(runs__status=Run.Status.FAILED),
+            runs_pending=_current_runs(runs__status__in=Run.PENDING),
+            runs_checked=_current_runs(runs__checks_passed__isnull=False),
+            runs_passing=_current_runs(runs__checks_passed=True),
+        )
+    )
+    if filters.status:
+        entries = entries.filter(status=filters.status)
+    if filters.category is not None:
+        entries = entries.filter(category=filters.category)
+    if filters.department is not None:
+        entries = entries.filter(author__department=filters.department)
+    if filters.text:
+        entries = entries.filter(
+            Q(title__icontains=filters.text)
+            | Q(author__display_name__icontains=filters.text)
+            | Q(author__email__icontains=filters.text)
+        )
+    return entries.order_by(*ENTRY_SORTS.get(filters.sort, ENTRY_SORTS[DEFAULT_ENTRY_SORT]))
+
+
+def contest_entrant_departments(*, contest: Contest) -> QuerySet[Department]:
+    """The departments of the people who entered the contest: the department filter's choices."""
+    return Department.objects.filter(members__entries__contest=contest).distinct()

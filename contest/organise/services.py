@@ -6,9 +6,12 @@ contest's row lock, which entry submissions take too: a task cannot change while
 runs are being created on the old set, and the lock rule is checked on what is committed.
 """
 
+import time
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
@@ -17,6 +20,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from contest.models import Category, Contest, Entry, SampleTask
+from contest.organise import connection
+from contest.organise.connection import ConnectionResult
 from contest.organise.rules import (
     DataConfirmation,
     TaskText,
@@ -26,6 +31,7 @@ from contest.organise.rules import (
     ensure_tasks_editable,
     stored_task_texts,
 )
+from contest.runs import llm
 
 
 def contest_lock_row(contest_id: int) -> Contest:
@@ -90,6 +96,58 @@ def contest_save(
     contest.judges.set(judges)
     categories_sync(contest=contest, names=categories)
     return contest
+
+
+def contest_connection_test(*, contest: Contest, now: datetime | None = None) -> ConnectionResult:
+    """One cheap call with the contest's model settings; the result is stored on the contest.
+
+    In the organiser's request, not through the workers: it is one call of a few tokens
+    that a person waits for, bounded by `connection.TIMEOUT_SECONDS` (or the platform's
+    read timeout when shorter), and only organisers can start it. It tests the provider
+    from the web server, whose environment (API key, base URL) the workers share.
+    """
+    model_settings = llm.ModelSettings(
+        provider=contest.model_provider,
+        model=contest.model_name,
+        temperature=contest.temperature,
+        max_tokens=connection.MAX_TOKENS,
+    )
+    messages = [{"role": "user", "content": str(connection.PROMPT)}]
+    timeout = min(connection.TIMEOUT_SECONDS, float(settings.LLM_READ_TIMEOUT))
+    at = now or timezone.now()
+    started = time.monotonic()
+    try:
+        completion = llm.complete(model_settings=model_settings, messages=messages, timeout=timeout)
+    except llm.LLMError as error:
+        result = ConnectionResult(
+            at=at,
+            provider=contest.model_provider,
+            model=contest.model_name,
+            ok=False,
+            latency_ms=round((time.monotonic() - started) * 1000),
+            code=error.code,
+            detail=error.detail,
+        )
+    else:
+        result = ConnectionResult(
+            at=at,
+            provider=contest.model_provider,
+            model=contest.model_name,
+            ok=True,
+            reply=completion.output[:200],
+            latency_ms=completion.latency_ms,
+        )
+    contest.connection_test = result.as_json()
+    Contest.objects.filter(pk=contest.pk).update(connection_test=contest.connection_test)
+    return result
+
+
+def contest_connection_recent_or_test(*, contest: Contest) -> ConnectionResult:
+    """A test of the current settings from the last few minutes, or a new one."""
+    stored = connection.connection_result(contest)
+    if stored is not None and stored.is_recent():
+        return stored
+    return contest_connection_test(contest=contest)
 
 
 # --- Sample tasks ---------------------------------------------------------------------

@@ -300,11 +300,34 @@ def _client_for(provider: str) -> openai.OpenAI:
 # --- Calls ------------------------------------------------------------------------------
 
 
-def complete(*, model_settings: ModelSettings, messages: list[dict[str, str]]) -> Completion:
-    """Send the messages once and return the completion, or raise an LLMError."""
+def real_provider_configured() -> bool:
+    """Whether any real model can be called: a provider chosen, or a key the client reads.
+
+    False means every run on this platform is an offline preview, whatever a contest says.
+    """
+    if settings.LLM_PROVIDER != PROVIDER_ECHO:
+        return True
+    keys = ("OPENAI_API_KEY", "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_AD_TOKEN")
+    return any(os.environ.get(name) for name in keys)
+
+
+def complete(
+    *,
+    model_settings: ModelSettings,
+    messages: list[dict[str, str]],
+    timeout: float | None = None,
+) -> Completion:
+    """Send the messages once and return the completion, or raise an LLMError.
+
+    `timeout` (seconds) shortens the settings' timeouts for one call that a person waits
+    for in a request, such as an organiser's connection test.
+    """
     if model_settings.provider == PROVIDER_ECHO:
         return _echo(messages)
     client = _client_for(model_settings.provider)
+    if timeout is not None:
+        connect = min(timeout, float(settings.LLM_CONNECT_TIMEOUT))
+        client = client.with_options(timeout=openai.Timeout(timeout, connect=connect))
     model = model_settings.model
     if model_settings.provider == PROVIDER_AZURE and settings.AZURE_OPENAI_DEPLOYMENT:
         model = settings.AZURE_OPENAI_DEPLOYMENT

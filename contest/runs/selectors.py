@@ -23,6 +23,15 @@ DONE = (Run.Status.SUCCEEDED, Run.Status.FAILED, Run.Status.CANCELLED)
 # page showing only those has nothing to poll for.
 MOVING = (Run.Status.QUEUED, Run.Status.RUNNING)
 MONITOR_MINUTES = 10
+# A status bar reads from what worked, through what failed, to what is still to come.
+BAR_ORDER = (
+    Run.Status.SUCCEEDED,
+    Run.Status.FAILED,
+    Run.Status.RUNNING,
+    Run.Status.QUEUED,
+    Run.Status.HELD,
+    Run.Status.CANCELLED,
+)
 
 
 # --- Spend and budget -----------------------------------------------------------------------
@@ -196,7 +205,36 @@ def may_retry_runs(*, entry: Entry, user: User) -> bool:
 @dataclass(frozen=True)
 class MinuteCount:
     minute: datetime
-    finished: int
+    succeeded: int
+    failed: int
+
+    @property
+    def finished(self) -> int:
+        return self.succeeded + self.failed
+
+
+@dataclass(frozen=True)
+class BarSegment:
+    """One status's share of a bar, in percent of its width (x is where it starts)."""
+
+    status: str
+    label: str
+    count: int
+    x: float
+    width: float
+
+
+def bar_segments(counts: list[tuple[str, str, int]], total: int) -> list[BarSegment]:
+    """Consecutive segments for the non-zero counts; each status keeps its own colour."""
+    segments = []
+    x = 0.0
+    for status, label, count in counts:
+        if not count or not total:
+            continue
+        width = 100 * count / total
+        segments.append(BarSegment(status, label, count, round(x, 3), round(width, 3)))
+        x += width
+    return segments
 
 
 @dataclass(frozen=True)
@@ -240,6 +278,29 @@ class Monitor:
     @property
     def busiest_minute(self) -> int:
         return max((line.finished for line in self.per_minute), default=0)
+
+    @property
+    def status_bar(self) -> list[BarSegment]:
+        """Every run by status: failures are their own red share, never part of a total."""
+        lines = {status: (status, label, count) for status, label, count in self.status_lines}
+        return bar_segments([lines[status] for status in BAR_ORDER], self.total)
+
+    @property
+    def minute_rows(self) -> list[tuple[MinuteCount, list[BarSegment]]]:
+        """Each minute with its bar against the busiest one: succeeded, then failed in red."""
+        return [
+            (
+                line,
+                bar_segments(
+                    [
+                        (Run.Status.SUCCEEDED, str(Run.Status.SUCCEEDED.label), line.succeeded),
+                        (Run.Status.FAILED, str(Run.Status.FAILED.label), line.failed),
+                    ],
+                    self.busiest_minute,
+                ),
+            )
+            for line in self.per_minute
+        ]
 
     @property
     def token_share(self) -> int | None:
@@ -290,10 +351,13 @@ def _finished_per_minute(runs: QuerySet[Run], now: datetime) -> list[MinuteCount
         )
         .annotate(minute=TruncMinute("finished_at"))
         .values("minute")
-        .annotate(n=Count("pk"))
+        .annotate(
+            succeeded=Count("pk", filter=Q(status=Run.Status.SUCCEEDED)),
+            failed=Count("pk", filter=Q(status=Run.Status.FAILED)),
+        )
     )
-    by_minute = {row["minute"]: row["n"] for row in finished}
-    return [MinuteCount(minute=m, finished=by_minute.get(m, 0)) for m in minutes]
+    by_minute = {row["minute"]: (row["succeeded"], row["failed"]) for row in finished}
+    return [MinuteCount(m, *by_minute.get(m, (0, 0))) for m in minutes]
 
 
 def _error_breakdown(runs: QuerySet[Run]) -> list[ErrorLine]:

@@ -392,22 +392,34 @@ def test_transition_refused_shows_the_reason_and_keeps_the_status(
 
 
 @pytest.mark.django_db
-def test_organiser_opens_a_contest_from_the_dashboard(
+def test_organiser_opens_a_contest_through_its_confirmation_page(
     organiser_client: Client, draft_contest: Contest
 ) -> None:
     factories.make_task(draft_contest)
     url = reverse("organiser_contest_transition", args=[draft_contest.slug])
-    response = organiser_client.post(url, {"to_status": "open"}, follow=True)
+    confirm = reverse("organiser_contest_confirm", args=[draft_contest.slug, "open"])
+    response = organiser_client.post(url, {"to_status": "open"})
+    assert response["Location"] == confirm
+    assert Contest.objects.get(pk=draft_contest.pk).status == Status.DRAFT
+    response = organiser_client.post(confirm, follow=True)
     assert "The contest is now “Open”." in response.content.decode()
     assert Contest.objects.get(pk=draft_contest.pk).status == Status.OPEN
+
+
+@pytest.mark.django_db
+def test_going_back_to_draft_is_one_click(organiser_client: Client, open_contest: Contest) -> None:
+    url = reverse("organiser_contest_transition", args=[open_contest.slug])
+    response = organiser_client.post(url, {"to_status": "draft"}, follow=True)
+    assert "The contest is now “Draft”." in response.content.decode()
+    assert Contest.objects.get(pk=open_contest.pk).status == Status.DRAFT
 
 
 @pytest.mark.django_db
 def test_starting_judging_without_judges_warns(
     organiser_client: Client, open_contest: Contest
 ) -> None:
-    url = reverse("organiser_contest_transition", args=[open_contest.slug])
-    response = organiser_client.post(url, {"to_status": "judging"}, follow=True)
+    url = reverse("organiser_contest_confirm", args=[open_contest.slug, "judging"])
+    response = organiser_client.post(url, follow=True)
     assert "No judges are chosen yet" in response.content.decode()
     assert Contest.objects.get(pk=open_contest.pk).status == Status.JUDGING
 

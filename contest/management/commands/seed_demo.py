@@ -75,6 +75,8 @@ def _demo_bundle() -> dict[str, Any]:
     now = timezone.now().replace(second=0, microsecond=0)
     bundle["opens_at"] = (now - timedelta(days=7)).isoformat()
     bundle["closes_at"] = (now + timedelta(days=30)).isoformat()
+    bundle["judging_ends_at"] = (now + timedelta(days=44)).isoformat()
+    bundle["results_at"] = (now + timedelta(days=58)).isoformat()
     bundle["model"] = {
         **bundle["model"],
         "provider": settings.LLM_PROVIDER,
