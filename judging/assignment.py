@@ -430,15 +430,21 @@ class _Network:
     def _crowded_entries_problems(self, reach: _Reach, low: int, high: int) -> list[Problem]:
         crowded = sorted(reach.entry_parent)
         allowed = sorted({j for e in crowded for j in self.eligible[e]})
-        summary = gettext(
+        needed = sum(self.need[e] for e in crowded)
+        summary = ngettext(
+            "Judges' loads cannot be kept within one of each other (%(loads)s): "
+            "%(entries)s need %(needed)s judging, but the judges allowed to judge them "
+            "(%(judges)s) can take only %(available)s of them at that load. Add judges, allow "
+            "judges from the same department or lower the number of judges per entry.",
             "Judges' loads cannot be kept within one of each other (%(loads)s): "
             "%(entries)s need %(needed)s judgings, but the judges allowed to judge them "
             "(%(judges)s) can take only %(available)s of them at that load. Add judges, allow "
-            "judges from the same department or lower the number of judges per entry."
+            "judges from the same department or lower the number of judges per entry.",
+            needed,
         ) % {
             "loads": _loads_phrase(low, high),
             "entries": _entry_list([_entry_name(self.entries[e]) for e in crowded]),
-            "needed": sum(self.need[e] for e in crowded),
+            "needed": needed,
             "judges": _judge_list([_judge_name(self.judges[j]) for j in allowed]),
             "available": sum(len(self.assigned[e]) for e in crowded),
         }
@@ -455,10 +461,10 @@ class _Network:
         idle = sorted(reach.judge_parent)
         message = gettext(
             "Judges' loads cannot be kept within one of each other (%(loads)s): %(judges)s can "
-            "be given only %(available)s entries between them (the others are their own, "
-            "their department's, or needed by other judges), but need %(needed)s. Remove "
-            "these judges, allow judges from the same department or lower the number of "
-            "judges per entry."
+            "be given at most %(available)s of the entries (the others are their own, their "
+            "department's, or needed by other judges), but balanced loads need %(needed)s. "
+            "Remove them from the judges, allow judges from the same department or lower the "
+            "number of judges per entry."
         ) % {
             "loads": _loads_phrase(low, high),
             "judges": _judge_list([_judge_name(self.judges[j]) for j in idle]),
@@ -550,8 +556,8 @@ def _too_few_eligible_message(
     if not colleagues:
         return (
             ngettext(
-                "%(entry)s: only %(count)s judge is not its author; %(k)s are needed.",
-                "%(entry)s: only %(count)s judges are not its author; %(k)s are needed.",
+                "%(entry)s: only %(count)s judge is not its author; it needs %(k)s.",
+                "%(entry)s: only %(count)s judges are not its author; it needs %(k)s.",
                 allowed,
             )
             % values
@@ -567,17 +573,17 @@ def _too_few_eligible_message(
         return (
             ngettext(
                 "%(entry)s: only %(count)s judge is outside %(department)s and not its author; "
-                "%(k)s are needed.",
+                "it needs %(k)s.",
                 "%(entry)s: only %(count)s judges are outside %(department)s and not its author; "
-                "%(k)s are needed.",
+                "it needs %(k)s.",
                 allowed,
             )
             % values
         )
     return (
         ngettext(
-            "%(entry)s: only %(count)s judge is outside %(department)s; %(k)s are needed.",
-            "%(entry)s: only %(count)s judges are outside %(department)s; %(k)s are needed.",
+            "%(entry)s: only %(count)s judge is outside %(department)s; it needs %(k)s.",
+            "%(entry)s: only %(count)s judges are outside %(department)s; it needs %(k)s.",
             allowed,
         )
         % values
