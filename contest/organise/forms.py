@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from contest.models import Contest, SampleTask
 from contest.organise.rules import (
+    default_yen_budget,
     format_variables_text,
     model_settings_editable,
     parse_categories_text,
@@ -138,6 +139,7 @@ class ContestForm(forms.ModelForm[Contest]):
         if contest.pk is None:
             self.initial.setdefault("model_provider", settings.LLM_PROVIDER)
             self.initial.setdefault("model_name", settings.LLM_MODEL)
+            self.initial.setdefault("yen_budget", default_yen_budget())
         else:
             self.initial.setdefault(
                 "categories", "\n".join(c.name for c in contest.categories.all())
@@ -261,8 +263,12 @@ class TaskImportForm(forms.Form):
         label=_("CSV file"), widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"})
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, file_too_large: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # The upload handler stopped reading the file at the limit: it never arrived.
+        self.file_too_large = file_too_large
+        if file_too_large:
+            self.fields["file"].required = False
         self.fields["file"].help_text = gettext(
             "The first row names the columns: title, input, visible_to_entrants (TRUE or "
             "FALSE, optional), then one column per extra variable (e.g. audience). "
@@ -271,7 +277,7 @@ class TaskImportForm(forms.Form):
 
     def clean_file(self) -> bytes:
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_BYTES:
+        if self.file_too_large or upload.size > MAX_BYTES:
             raise forms.ValidationError(_("The file is larger than 1 MB."))
         data: bytes = upload.read()
         return data

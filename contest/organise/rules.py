@@ -7,8 +7,10 @@ once.
 
 import json
 import re
+from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -20,6 +22,15 @@ VARIABLE_NAME = re.compile(templating.NAME + r"\Z")
 RESERVED_VARIABLES = frozenset({"input"})
 CATEGORY_SEPARATORS = re.compile(r"[\n,、，]")
 MAX_CATEGORIES = 30
+
+
+# --- Budget ---------------------------------------------------------------------------
+
+
+def default_yen_budget() -> Decimal | None:
+    """The budget in yen a new contest starts with (CONTEST_DEFAULT_YEN_BUDGET; 0: none)."""
+    amount = int(settings.CONTEST_DEFAULT_YEN_BUDGET)
+    return Decimal(amount) if amount > 0 else None
 
 
 # --- Variables ------------------------------------------------------------------------

@@ -302,7 +302,7 @@ def test_image_with_too_many_pixels_is_refused_from_its_header() -> None:
     error = refusal(single_colour_png(6000, 5000))
     assert error.code == "image_pixels"
     assert error.messages == [
-        "The image is 6000×5000 pixels (30.0 megapixels); the limit is 25 megapixels."
+        "The image is 6000×5000 pixels (30.0 megapixels); the limit is 16 megapixels."
     ]
 
 
@@ -311,7 +311,7 @@ def test_decompression_bomb_png_is_refused() -> None:
     assert len(data) < 50_000  # a hundred megapixels in a few kilobytes
     error = refusal(data)
     assert error.code == "image_pixels"
-    assert "25 megapixels" in error.messages[0]
+    assert "16 megapixels" in error.messages[0]
 
 
 def test_huge_bomb_beyond_pillows_hard_limit_is_refused() -> None:

@@ -602,7 +602,7 @@ def test_retry_failed_resets_the_current_revisions_failed_runs_and_publishes_the
         execute(run, django_capture_on_commit_callbacks)
 
     with django_capture_on_commit_callbacks(execute=True):
-        count = runs.runs_retry_failed(entry=entry)
+        count = runs.runs_retry_failed(entry=entry, requested_by=entry.author)
 
     assert count == 2
     for run in Run.objects.filter(pk__in=[r.pk for r in queued]):
@@ -613,6 +613,7 @@ def test_retry_failed_resets_the_current_revisions_failed_runs_and_publishes_the
 def test_retry_failed_for_a_contest_leaves_superseded_revisions_and_withdrawn_entries(
     contest: Contest,
     entry: Entry,
+    organiser: User,
     other_staff: User,
     sent: list[Sent],
     django_capture_on_commit_callbacks: Any,
@@ -625,7 +626,7 @@ def test_retry_failed_for_a_contest_leaves_superseded_revisions_and_withdrawn_en
     Run.objects.update(status=Run.Status.FAILED, error="x")
 
     with django_capture_on_commit_callbacks(execute=True):
-        count = runs.runs_retry_failed(contest=contest)
+        count = runs.runs_retry_failed(contest=contest, requested_by=organiser)
 
     assert count == len(current)
     assert set(Run.objects.filter(status="queued").values_list("pk", flat=True)) == {
