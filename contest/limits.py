@@ -6,14 +6,13 @@ whole budget. Each action has an allowance per hour (`ENTRY_SUBMITS_PER_HOUR`,
 production (`CACHE_URL`), so every web process counts against the same allowance; local
 memory otherwise, where each process counts on its own.
 
-The window slides: what counts is this hour-long window's takes plus the previous
-window's, weighted by the part of it still inside the last hour (a "sliding window
-counter"). Two cache keys per person and action, changed only by the cache's atomic
-`incr`/`decr`, so two requests at the same moment cannot both take the last place. The
-weighting assumes the previous window's takes were spread evenly, so a burst at the end of
-one window and another at the start of the next can pass somewhat more than the allowance
-within sixty minutes (never twice as much); in exchange the state is two integers and the
-time to wait is exact for the counts seen.
+The window slides: the hour is counted in ten-minute buckets, one cache key each, and
+what counts is the takes of the buckets within the last hour, the oldest weighted by the
+part of it still inside (a "sliding window counter"). A take is one atomic `incr` of the
+current bucket, so two requests at the same moment cannot both take the last place; the
+other buckets are read in one `get_many`. Because the oldest bucket's takes are taken as
+spread over its ten minutes, the limit and the time to wait are exact to within those ten
+minutes, and the time a refusal names is exact for the counts it saw.
 
 The arithmetic is in pure functions of plain numbers; `limit_take` and `limit_give_back`
 are the only ones that touch the cache.
@@ -24,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import math
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -35,8 +35,10 @@ from django.utils.formats import date_format
 from django.utils.translation import ngettext
 
 WINDOW_SECONDS = 3600
-# Outlives the window after its own, which still weighs in the count.
-_KEY_TIMEOUT = 2 * WINDOW_SECONDS + 60
+BUCKETS = 6
+BUCKET_SECONDS = WINDOW_SECONDS // BUCKETS
+# Outlives the hour after its own bucket, during which it still weighs in the count.
+_KEY_TIMEOUT = WINDOW_SECONDS + 2 * BUCKET_SECONDS
 # Float weighting must not refuse a take at the very second it was promised.
 _EPSILON = 1e-9
 # The contest's clock (deadlines are shown in it too): the person is told when, in it.
@@ -55,7 +57,7 @@ RETRY = Action("retry", "RUN_RETRIES_PER_HOUR")
 
 @dataclass(frozen=True)
 class Taken:
-    """One place taken from an allowance; giving it back needs its window's key."""
+    """One place taken from an allowance; giving it back needs its bucket's key."""
 
     key: str
 
@@ -71,25 +73,32 @@ class RateLimitedError(ValidationError):
 # --- The arithmetic (pure) -------------------------------------------------------------------
 
 
-def window_count(*, previous: int, current: int, elapsed: float) -> float:
-    """Takes in the last hour, estimated from two windows `elapsed` seconds into the current."""
-    return previous * (1 - elapsed / WINDOW_SECONDS) + current
+def window_count(*, counts: Sequence[int], elapsed: float) -> float:
+    """Takes in the last hour, estimated from the BUCKETS + 1 buckets that reach into it,
+    oldest first, `elapsed` seconds into the current (last) one."""
+    oldest, *rest = counts
+    return oldest * (1 - elapsed / BUCKET_SECONDS) + sum(rest)
 
 
-def seconds_until_allowed(*, previous: int, current: int, elapsed: float, limit: int) -> float:
-    """How long until one more take fits under `limit`, the counts staying as they are.
+def seconds_until_allowed(*, counts: Sequence[int], elapsed: float, limit: int) -> float:
+    """How long until one more take fits under `limit`, no other take coming meanwhile.
 
-    `current` counts this window's takes without the refused one. While this window lasts
-    the previous one's weight shrinks; failing that, once the next window starts this
-    window's count becomes the one that shrinks.
+    `counts` are as for `window_count`, without the refused take. Bucket by bucket from
+    the current one: the oldest bucket's weight shrinks as its bucket passes, and at each
+    bucket's end the oldest leaves the hour and an empty one starts.
     """
-    room = limit - current - 1
-    if room >= 0 and previous > 0:
-        due = WINDOW_SECONDS * (1 - room / previous)
-        if due < WINDOW_SECONDS:
-            return max(due - elapsed, 0.0)
-    due_next = WINDOW_SECONDS * (1 - (limit - 1) / current) if current else 0.0
-    return WINDOW_SECONDS - elapsed + max(due_next, 0.0)
+    buckets = list(counts)
+    start, waited = elapsed, 0.0
+    for _ in range(len(buckets) + 1):
+        oldest, room = buckets[0], limit - 1 - sum(buckets[1:])
+        if room >= 0:
+            due = BUCKET_SECONDS * (1 - room / oldest) if oldest > room else 0.0
+            if due < BUCKET_SECONDS:
+                return waited + max(due - start, 0.0)
+        waited += BUCKET_SECONDS - start
+        start = 0.0
+        buckets = [*buckets[1:], 0]
+    return waited
 
 
 def allowance(action: Action) -> int:
@@ -100,15 +109,15 @@ def allowance(action: Action) -> int:
 # --- The counter in the cache --------------------------------------------------------------
 
 
-def _key(action: Action, user_id: int, window: int) -> str:
-    return f"limit:{action.name}:{user_id}:{window}"
+def _key(action: Action, user_id: int, bucket: int) -> str:
+    return f"limit:{action.name}:{user_id}:{bucket}"
 
 
 def _increment(key: str) -> int:
     cache.add(key, 0, timeout=_KEY_TIMEOUT)
     try:
         return int(cache.incr(key))
-    except ValueError:  # evicted between add and incr: this take starts the window again
+    except ValueError:  # evicted between add and incr: this take starts the bucket again
         cache.add(key, 1, timeout=_KEY_TIMEOUT)
         return 1
 
@@ -123,17 +132,17 @@ def limit_take(*, action: Action, user_id: int, now: float | None = None) -> Tak
     if not limit:
         return None
     now = time.time() if now is None else now
-    window = int(now // WINDOW_SECONDS)
-    elapsed = now - window * WINDOW_SECONDS
-    key = _key(action, user_id, window)
+    bucket = int(now // BUCKET_SECONDS)
+    elapsed = now - bucket * BUCKET_SECONDS
+    key = _key(action, user_id, bucket)
     current = _increment(key)
-    previous = int(cache.get(_key(action, user_id, window - 1)) or 0)
-    if window_count(previous=previous, current=current, elapsed=elapsed) <= limit + _EPSILON:
+    earlier = [_key(action, user_id, bucket - back) for back in range(BUCKETS, 0, -1)]
+    stored = cache.get_many(earlier)
+    counts = [int(stored.get(k) or 0) for k in earlier]
+    if window_count(counts=[*counts, current], elapsed=elapsed) <= limit + _EPSILON:
         return Taken(key=key)
     limit_give_back(Taken(key=key))
-    wait = seconds_until_allowed(
-        previous=previous, current=current - 1, elapsed=elapsed, limit=limit
-    )
+    wait = seconds_until_allowed(counts=[*counts, current - 1], elapsed=elapsed, limit=limit)
     retry_at = datetime.fromtimestamp(now + math.ceil(wait), tz=UTC)
     raise RateLimitedError(
         refusal_message(action, limit=limit, wait_seconds=wait, retry_at=retry_at),
@@ -145,7 +154,7 @@ def limit_give_back(taken: Taken | None) -> None:
     """Return a place whose action did not happen (refused, or rolled back)."""
     if taken is None:
         return
-    # A window that expired meanwhile has nothing left to give back.
+    # A bucket that expired meanwhile has nothing left to give back.
     with contextlib.suppress(ValueError):
         cache.decr(taken.key)
 
