@@ -122,7 +122,7 @@ def _increment(key: str) -> int:
         return 1
 
 
-def limit_take(*, action: Action, user_id: int, now: float | None = None) -> Taken | None:
+def limit_take(*, action: Action, user_id: int) -> Taken | None:
     """Take one place from the person's allowance for `action`, or raise RateLimitedError.
 
     None when the action has no limit. The caller gives the place back with
@@ -131,7 +131,7 @@ def limit_take(*, action: Action, user_id: int, now: float | None = None) -> Tak
     limit = allowance(action)
     if not limit:
         return None
-    now = time.time() if now is None else now
+    now = time.time()
     bucket = int(now // BUCKET_SECONDS)
     elapsed = now - bucket * BUCKET_SECONDS
     key = _key(action, user_id, bucket)
@@ -166,10 +166,10 @@ def refusal_message(action: Action, *, limit: int, wait_seconds: float, retry_at
     """The refusal in the active language: the hourly limit, the time it is back (Japan
     time, rounded up to the minute) and how many minutes that is from now."""
     minutes = max(math.ceil(wait_seconds / 60), 1)
-    upright = retry_at.astimezone(JAPAN_TIME)
-    if upright.second or upright.microsecond:
-        upright = upright.replace(second=0, microsecond=0) + timedelta(minutes=1)
-    params = {"limit": limit, "time": date_format(upright, "H:i"), "count": minutes}
+    shown = retry_at.astimezone(JAPAN_TIME)
+    if shown.second or shown.microsecond:
+        shown = shown.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    params = {"limit": limit, "time": date_format(shown, "H:i"), "count": minutes}
     if action == SUBMIT:
         return (
             ngettext(

@@ -56,11 +56,6 @@ def contest_runs(contest: Contest) -> QuerySet[Run]:
     return Run.objects.filter(entry__contest=contest)
 
 
-def contest_spend(*, contest: Contest) -> Spend:
-    """Tokens and yen the contest's runs have cost so far: one aggregate query."""
-    return _spend_from(contest_runs(contest).aggregate(**_spend_aggregates()))
-
-
 def has_budget(contest: Contest) -> bool:
     return contest.token_budget is not None or contest.yen_budget is not None
 
@@ -95,13 +90,6 @@ def share_spent_on(contest: Contest, spend: Spend) -> str | None:
     tokens = None if contest.token_budget is None else Decimal(contest.token_budget) * percent / 100
     yen = None if contest.yen_budget is None else contest.yen_budget * percent / 100
     return _reached(spend, tokens, yen)
-
-
-def contest_budget_spent(*, contest: Contest) -> str | None:
-    """`budget_spent_on` for the contest's current spend; no query when it has no budget."""
-    if not has_budget(contest):
-        return None
-    return budget_spent_on(contest, contest_spend(contest=contest))
 
 
 # Why a run waits in `held`, kept in its error_code: the contest's budget is spent, or the

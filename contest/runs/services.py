@@ -86,18 +86,18 @@ def enqueue_run_ids(run_ids: list[int], *, countdown: float | None = None) -> No
 # --- Creating, cancelling, re-running ---------------------------------------------------------
 
 
-# The offline preview calls no model and costs nothing, so no budget holds it.
-
-
 def _hold_reason(contest: Contest, author_id: int, provider: str) -> str | None:
-    """Why this author's paid run must wait for budget, or None (one aggregate query)."""
+    """Why this author's run must wait for budget, or None (one aggregate query).
+
+    The offline preview calls no model and costs nothing, so no budget holds it.
+    """
     if provider == Contest.Provider.ECHO:
         return None
     return budget_hold_reason(contest=contest, author_id=author_id)
 
 
 def _budget_holds(contest: Contest) -> BudgetHolds:
-    """Whose runs must wait, for every entrant at once (one grouped query)."""
+    """`_hold_reason` for every entrant of the contest at once (one grouped query)."""
     if contest.model_provider == Contest.Provider.ECHO:
         return BudgetHolds()
     return contest_budget_holds(contest=contest)
