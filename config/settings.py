@@ -185,11 +185,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHE_URL = os.environ.get("CACHE_URL", "")
 if CACHE_URL:
-    CACHES = {
+    CACHES: dict[str, dict[str, object]] = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Room for every person's rate-limit counters (contest/limits.py) before any is culled.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
+        }
+    }
 
 # --- Accounts and authentication --------------------------------------------------------
 
@@ -281,8 +287,14 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
-# An upload larger than this is refused before it is read (entry images are <= 5 MB).
+# The text fields of one post; files are not counted here but by the first upload handler,
+# which stops reading a body once its files pass the view's limit (contest/uploads.py).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "contest.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # --- Security ---------------------------------------------------------------------------
 
@@ -447,6 +459,26 @@ RUN_REQUEUE_AFTER_SECONDS = env_int("RUN_REQUEUE_AFTER_SECONDS", 120)
 RUN_LEASE_SECONDS = env_int("RUN_LEASE_SECONDS", int(LLM_READ_TIMEOUT) + 60)
 CELERY_TASK_SOFT_TIME_LIMIT = int(LLM_READ_TIMEOUT) + 15
 CELERY_TASK_TIME_LIMIT = int(LLM_READ_TIMEOUT) + 30
+
+# --- Cost and abuse limits ---------------------------------------------------------------
+# Per person and hour, over every contest (contest/limits.py); 0 means no limit. A draft
+# is never limited, nor an organiser's re-run.
+ENTRY_SUBMITS_PER_HOUR = env_int("ENTRY_SUBMITS_PER_HOUR", 10)
+RUN_RETRIES_PER_HOUR = env_int("RUN_RETRIES_PER_HOUR", 5)
+# The yen budget a new contest starts with (organiser form, import_contest); 0 means none.
+CONTEST_DEFAULT_YEN_BUDGET = env_int("CONTEST_DEFAULT_YEN_BUDGET", 5000)
+# The part of a contest's budget one entrant's runs may spend; past it only their runs are
+# held. 0 or 100 means no share.
+ENTRANT_BUDGET_SHARE_PERCENT = env_int("ENTRANT_BUDGET_SHARE_PERCENT", 10)
+for _name, _value in (
+    ("ENTRY_SUBMITS_PER_HOUR", ENTRY_SUBMITS_PER_HOUR),
+    ("RUN_RETRIES_PER_HOUR", RUN_RETRIES_PER_HOUR),
+    ("CONTEST_DEFAULT_YEN_BUDGET", CONTEST_DEFAULT_YEN_BUDGET),
+):
+    if _value < 0:
+        raise ImproperlyConfigured(f"{_name}={_value} cannot be negative (0 means none).")
+if not 0 <= ENTRANT_BUDGET_SHARE_PERCENT <= 100:
+    raise ImproperlyConfigured("ENTRANT_BUDGET_SHARE_PERCENT must be between 0 and 100.")
 
 # --- Logging ----------------------------------------------------------------------------
 

@@ -122,16 +122,6 @@ class EntryForm(forms.Form):
         gettext_lazy("Minutes the task takes with this prompt"),
         gettext_lazy("Roughly how long it takes now, including checking the answer."),
     )
-    image = forms.FileField(
-        label=gettext_lazy("Screenshot"),
-        required=False,
-        widget=forms.FileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
-        help_text=gettext_lazy(
-            "A picture of the prompt in use, if it helps. PNG, JPEG or WebP, at most "
-            "5 MB. Make sure it shows no personal data. Choosing a new file replaces the "
-            "current one."
-        ),
-    )
     credit = forms.ChoiceField(
         label=gettext_lazy("Credit in the gallery"),
         choices=Entry.Credit.choices,
@@ -147,6 +137,18 @@ class EntryForm(forms.Form):
         required=False,
         initial=True,
         help_text=gettext_lazy("Colleagues in every department can then find and reuse it."),
+    )
+    # Last before the confirmation: a body cut off for a too large image (contest.uploads)
+    # has lost only the fields sent after it, so every choice above is kept.
+    image = forms.FileField(
+        label=gettext_lazy("Screenshot"),
+        required=False,
+        widget=forms.FileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
+        help_text=gettext_lazy(
+            "A picture of the prompt in use, if it helps. PNG, JPEG or WebP, at most "
+            "5 MB. Make sure it shows no personal data. Choosing a new file replaces the "
+            "current one."
+        ),
     )
     confirm_no_personal_data = forms.BooleanField(
         label=gettext_lazy(
@@ -166,6 +168,7 @@ class EntryForm(forms.Form):
         contest: Contest,
         author: User,
         entry: Entry | None = None,
+        image_too_large: bool = False,
         **kwargs: Any,
     ) -> None:
         if entry is not None and not kwargs.get("data") and not args:
@@ -177,6 +180,8 @@ class EntryForm(forms.Form):
         self.kept_image: KeptImage | None = None
         self.new_image: images.CleanImage | None = None
         self.image_rejected = False
+        # The upload handler stopped reading the image at the size limit: it never arrived.
+        self.image_too_large = image_too_large
         self.token = self._form_token()
 
         categories = contest.categories.all()
@@ -237,9 +242,11 @@ class EntryForm(forms.Form):
 
     def clean_image(self) -> Any:
         upload = self.cleaned_data.get("image")
-        if not upload:
-            return self.kept_image
         try:
+            if self.image_too_large:
+                raise images.upload_too_large_error()
+            if not upload:
+                return self.kept_image
             self.new_image = images.clean_image(upload)
         except ValidationError as error:
             self.image_rejected = True

@@ -21,7 +21,9 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageCms, ImageOps
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
-MAX_IMAGE_PIXELS = 25_000_000
+# What a screenshot needs (a 5K display is 14.7 megapixels), and what bounds the web
+# process's memory: each decoded copy of an RGBA image takes 4 bytes a pixel.
+MAX_IMAGE_PIXELS = 16_000_000
 THUMBNAIL_SIZE = (480, 480)
 
 _EXTENSIONS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}
@@ -76,6 +78,9 @@ def clean_image(upload: UploadedFile[bytes]) -> CleanImage:
         try:
             image = _decode(data, image_format)
             pixels = _pixels_only(image)
+            # The decoded original is no longer needed: free its pixels before encoding, so
+            # at most two full-size copies are alive at any time.
+            image.close()
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
             raise _too_many_pixels_error() from error
         except _DECODE_ERRORS as error:
@@ -162,10 +167,10 @@ def _check_dimensions(width: int, height: int) -> None:
 
 def _pixels_only(image: Image.Image) -> Image.Image:
     """Upright pixels in sRGB and an 8-bit mode, in a new image that carries no metadata."""
-    upright = ImageOps.exif_transpose(image)
-    icc_profile = upright.info.get("icc_profile")
-    if icc_profile:
-        upright = _to_srgb(upright, icc_profile)
+    # In place: no copy of the decoded pixels when the image is already upright.
+    ImageOps.exif_transpose(image, in_place=True)
+    icc_profile = image.info.get("icc_profile")
+    upright = _to_srgb(image, icc_profile) if icc_profile else image
     converted = _to_8bit_mode(upright)
     clean = Image.new(converted.mode, converted.size)
     clean.paste(converted)
@@ -221,6 +226,18 @@ def _too_large_error(size: int) -> ValidationError:
         _("The image is %(size)s MB; the limit is %(limit)s MB."),
         code="image_too_large",
         params={"size": f"{size / (1024 * 1024):.1f}", "limit": MAX_IMAGE_BYTES // (1024 * 1024)},
+    )
+
+
+def upload_too_large_error() -> ValidationError:
+    """For an upload the request handler stopped reading at the limit (contest.uploads)."""
+    return ValidationError(
+        _(
+            "The image is larger than %(limit)s MB, so it was not received. Choose a smaller "
+            "file, for example a screenshot of one window rather than the whole screen."
+        ),
+        code="image_too_large",
+        params={"limit": MAX_IMAGE_BYTES // (1024 * 1024)},
     )
 
 

@@ -2,7 +2,9 @@
 
 A browser cannot refill a file input, so an image that passed its checks on a form that
 failed for another reason is kept here under the form's token; the next post of the
-same form uses it unless a new file is chosen.
+same form uses it unless a new file is chosen. One person keeps at most
+PENDING_IMAGES_PER_PERSON such images, the newest: failed posts in a loop cannot fill the
+disk.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ if TYPE_CHECKING:
     from contest.services import ImageFiles
 
 PENDING_IMAGES = "entries/pending"
+# Forms one person may have open with a kept image at the same time; more is a script.
+PENDING_IMAGES_PER_PERSON = 5
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,27 @@ def pending_image_save(*, author_id: int, form_token: UUID, image: ImageFiles) -
         part.seek(0)
         name = posixpath.basename(part.name or "file")
         default_storage.save(f"{folder}/{prefix}{name}", part)
+    _keep_newest(author_id)
+
+
+def _keep_newest(author_id: int) -> None:
+    """Delete the person's kept images beyond the newest PENDING_IMAGES_PER_PERSON."""
+    base = f"{PENDING_IMAGES}/{author_id}"
+    try:
+        tokens = default_storage.listdir(base)[0]
+    except FileNotFoundError:
+        return
+    kept = []
+    for token in tokens:
+        folder = f"{base}/{token}"
+        files = _pending_files(folder)
+        if files:
+            newest = max(default_storage.get_modified_time(f"{folder}/{f}") for f in files)
+            kept.append((newest, folder, files))
+    kept.sort(reverse=True)
+    for _newest, folder, files in kept[PENDING_IMAGES_PER_PERSON:]:
+        for stored in files:
+            default_storage.delete(f"{folder}/{stored}")
 
 
 def pending_image_get(*, author_id: int, form_token: UUID) -> KeptImage | None:

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from contest import limits
 from contest.models import Contest, Entry, EntryRevision
 from contest.rules import (
     ContestClosedError,
@@ -177,7 +178,8 @@ def entry_submit(*, entry: Entry, only_if_changed: bool = False) -> EntryRevisio
 
     With `only_if_changed`, a submitted entry whose text equals its last revision returns
     that revision instead: a second click on "Submit revision" must not pay for every run
-    again.
+    again. A new revision takes one of the author's ENTRY_SUBMITS_PER_HOUR
+    (`limits.RateLimitedError` once they are used); a revision not made takes none.
     """
     with transaction.atomic():
         _lock(entry)
@@ -197,15 +199,21 @@ def entry_submit(*, entry: Entry, only_if_changed: bool = False) -> EntryRevisio
             and not entry_differs_from_revision(entry, latest)
         ):
             return latest
-        now = timezone.now()
-        revision = EntryRevision.objects.create(
-            entry=entry, number=entry.revision + 1, submitted_at=now, **entry_snapshot(entry)
-        )
-        entry.revision = revision.number
-        entry.status = Entry.Status.SUBMITTED
-        entry.submitted_at = now
-        entry.save(update_fields=["revision", "status", "submitted_at", "updated_at"])
-        runs_create_for_revision(revision=revision)
+        # Last of the checks, so a refusal for any other reason costs no allowance.
+        taken = limits.limit_take(action=limits.SUBMIT, user_id=entry.author_id)
+        try:
+            now = timezone.now()
+            revision = EntryRevision.objects.create(
+                entry=entry, number=entry.revision + 1, submitted_at=now, **entry_snapshot(entry)
+            )
+            entry.revision = revision.number
+            entry.status = Entry.Status.SUBMITTED
+            entry.submitted_at = now
+            entry.save(update_fields=["revision", "status", "submitted_at", "updated_at"])
+            runs_create_for_revision(revision=revision)
+        except BaseException:
+            limits.limit_give_back(taken)
+            raise
     return revision
 
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.http import AuthenticatedHttpRequest
-from contest import pending_images, rules, selectors, services
+from contest import images, pending_images, rules, selectors, services, uploads
 from contest.forms import ACTION_SUBMIT, EntryForm
 from contest.models import Contest, Entry, SampleTask
 from contest.runs.selectors import entry_run_grid, may_retry_runs
@@ -154,6 +154,21 @@ def _refuse(request: AuthenticatedHttpRequest, form: EntryForm, error: Validatio
     form.keep_image_for_next_post()
 
 
+def _bound_form(
+    request: AuthenticatedHttpRequest, contest: Contest, entry: Entry | None = None
+) -> EntryForm:
+    """The posted form; an image cut off for its size is refused by the form itself."""
+    return EntryForm(
+        request.POST,
+        request.FILES,
+        contest=contest,
+        author=request.user,
+        entry=entry,
+        image_too_large=uploads.refused_upload(request) is not None,
+    )
+
+
+@uploads.upload_limit(images.MAX_IMAGE_BYTES)
 @login_required
 @require_http_methods(["GET", "POST"])
 def entry_create(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
@@ -179,7 +194,7 @@ def _entry_create_post(request: AuthenticatedHttpRequest, contest: Contest) -> H
     if existing is not None:
         messages.info(request, _("This form was already sent; here is the entry it created."))
         return redirect("entry_detail", existing.pk)
-    form = EntryForm(request.POST, request.FILES, contest=contest, author=request.user)
+    form = _bound_form(request, contest)
     if not form.is_valid():
         form.keep_image_for_next_post()
         return _render_form(request, form, contest=contest)
@@ -210,6 +225,7 @@ def _entry_create_post(request: AuthenticatedHttpRequest, contest: Contest) -> H
     return redirect("entry_detail", entry.pk)
 
 
+@uploads.upload_limit(images.MAX_IMAGE_BYTES)
 @login_required
 @require_http_methods(["GET", "POST"])
 def entry_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
@@ -223,7 +239,7 @@ def entry_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         form = EntryForm(contest=contest, author=request.user, entry=entry)
         return _render_form(request, form, contest=contest, entry=entry)
 
-    form = EntryForm(request.POST, request.FILES, contest=contest, author=request.user, entry=entry)
+    form = _bound_form(request, contest, entry)
     if not form.is_valid():
         form.keep_image_for_next_post()
         return _render_form(request, form, contest=contest, entry=entry)

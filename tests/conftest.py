@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.utils import translation
 
 from accounts.models import Department, User
@@ -25,6 +26,13 @@ def fast_password_hashing(settings: Any) -> None:
     # Argon2 is the production hasher (tests/test_site.py checks it); hashing every
     # persona's password with it would dominate the suite's time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache() -> None:
+    # Rate-limit counters live in the cache: one test's submissions must not count for the
+    # next test's people (SQLite hands out the same primary keys again after a rollback).
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -26,7 +26,12 @@ from django.utils.translation import ngettext
 from accounts.models import User
 from contest.models import Category, Contest, SampleTask
 from contest.organise.bundle_reader import FieldReader, range_message
-from contest.organise.rules import schedule_order_problems, task_texts, variable_name_problem
+from contest.organise.rules import (
+    default_yen_budget,
+    schedule_order_problems,
+    task_texts,
+    variable_name_problem,
+)
 from contest.rules import personal_data_messages
 from contest.runs.checks import CHECK_TYPES, validate_checks
 
@@ -127,7 +132,11 @@ def _contest_fields(reader: FieldReader, data: dict[str, Any]) -> dict[str, Any]
 
 
 def _yen(reader: FieldReader, data: dict[str, Any]) -> Decimal | None:
-    value = data.get("yen_budget")
+    """The budget in yen; a bundle without the key gets the platform's default, and an
+    explicit null means no budget."""
+    if "yen_budget" not in data:
+        return default_yen_budget()
+    value = data["yen_budget"]
     if value is None:
         return None
     try:
@@ -398,6 +407,14 @@ def bundle_import(
     notes = []
     if replaced:
         notes.append(_("The contest “%(slug)s” was replaced.") % {"slug": contest.slug})
+    if contest.yen_budget is not None and "yen_budget" not in data:
+        notes.append(
+            _(
+                "The bundle gives no budget in yen, so the contest has the default of "
+                "¥%(amount)s; change it in the contest's settings."
+            )
+            % {"amount": f"{contest.yen_budget:,.0f}"}
+        )
     if bundle.criteria or bundle.awards:
         notes.append(
             _(

@@ -22,6 +22,7 @@ from contest.organise.rules import (
     DataConfirmation,
     check_task_personal_data,
     confirmed_task_texts,
+    default_yen_budget,
     format_variables_text,
     model_settings_editable,
     parse_categories_text,
@@ -190,6 +191,7 @@ class ContestForm(ErrorSummaryMixin, forms.ModelForm[Contest]):
             self.fields["slug"].required = False
             if self.is_bound:
                 self._fill_empty_slug()
+            self.initial.setdefault("yen_budget", default_yen_budget())
         else:
             self.initial.setdefault(
                 "categories", "\n".join(c.name for c in contest.categories.all())
@@ -402,8 +404,12 @@ class TaskImportForm(ErrorSummaryMixin, _ConfirmsPersonalData, forms.Form):
         ),
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, file_too_large: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # The upload handler stopped reading the file at the limit: it never arrived.
+        self.file_too_large = file_too_large
+        if file_too_large:
+            self.fields["file"].required = False
         self.fields["file"].help_text = gettext(
             "The first row names the columns: title, input, visible_to_entrants (TRUE or "
             "FALSE, optional), then one column per extra variable (e.g. audience). "
@@ -412,7 +418,7 @@ class TaskImportForm(ErrorSummaryMixin, _ConfirmsPersonalData, forms.Form):
 
     def clean_file(self) -> bytes:
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_BYTES:
+        if self.file_too_large or upload.size > MAX_BYTES:
             raise forms.ValidationError(_("The file is larger than 1 MB."))
         data: bytes = upload.read()
         return data

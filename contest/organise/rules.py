@@ -10,8 +10,10 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.text import capfirst
@@ -28,6 +30,15 @@ VARIABLE_NAME = re.compile(templating.NAME + r"\Z")
 RESERVED_VARIABLES = frozenset({"input"})
 CATEGORY_SEPARATORS = re.compile(r"[\n,、，]")
 MAX_CATEGORIES = 30
+
+
+# --- Budget ---------------------------------------------------------------------------
+
+
+def default_yen_budget() -> Decimal | None:
+    """The budget in yen a new contest starts with (CONTEST_DEFAULT_YEN_BUDGET; 0: none)."""
+    amount = int(settings.CONTEST_DEFAULT_YEN_BUDGET)
+    return Decimal(amount) if amount > 0 else None
 
 
 # --- Variables ------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import organiser_required
+from contest import uploads
 from contest.models import Contest, Entry, SampleTask
 from contest.organise import connection, lifecycle, rules, selectors
 from contest.organise import services as organiser_services
@@ -24,7 +25,7 @@ from contest.organise.forms import (
     TaskImportForm,
     TransitionConfirmForm,
 )
-from contest.organise.task_csv import tasks_import_csv
+from contest.organise.task_csv import MAX_BYTES, tasks_import_csv
 from contest.runs.checks import describe_check
 from contest.timeline import contest_timeline
 
@@ -354,12 +355,17 @@ def task_delete(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpRe
     return redirect("organiser_contest", contest.slug)
 
 
+@uploads.upload_limit(MAX_BYTES)
 @organiser_required
 def task_import(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     contest = _contest_for_organiser(slug)
     if locked := _tasks_locked(request, contest):
         return locked
-    form = TaskImportForm(_posted(request), request.FILES or None)
+    form = TaskImportForm(
+        _posted(request),
+        request.FILES or None,
+        file_too_large=uploads.refused_upload(request) is not None,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             tasks = tasks_import_csv(

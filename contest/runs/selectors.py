@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncMinute
 from django.utils import timezone
@@ -43,20 +44,20 @@ class Spend:
     yen: Decimal
 
 
-def _spend_aggregates() -> dict[str, Any]:
+def _spend_aggregates(prefix: str = "", only: Q | None = None) -> dict[str, Any]:
     # A reply copied from the response cache cost nothing, so it spends no budget.
-    paid = Q(from_cache=False)
+    paid = Q(from_cache=False) if only is None else Q(from_cache=False) & only
     return {
-        "spent_prompt": Coalesce(Sum("prompt_tokens", filter=paid), 0),
-        "spent_completion": Coalesce(Sum("completion_tokens", filter=paid), 0),
-        "spent_yen": Coalesce(Sum("cost_yen", filter=paid), Decimal(0)),
+        f"{prefix}spent_prompt": Coalesce(Sum("prompt_tokens", filter=paid), 0),
+        f"{prefix}spent_completion": Coalesce(Sum("completion_tokens", filter=paid), 0),
+        f"{prefix}spent_yen": Coalesce(Sum("cost_yen", filter=paid), Decimal(0)),
     }
 
 
-def _spend_from(totals: dict[str, Any]) -> Spend:
+def _spend_from(totals: dict[str, Any], prefix: str = "") -> Spend:
     return Spend(
-        tokens=int(totals["spent_prompt"]) + int(totals["spent_completion"]),
-        yen=Decimal(totals["spent_yen"]),
+        tokens=int(totals[f"{prefix}spent_prompt"]) + int(totals[f"{prefix}spent_completion"]),
+        yen=Decimal(totals[f"{prefix}spent_yen"]),
     )
 
 
@@ -64,29 +65,103 @@ def contest_runs(contest: Contest) -> QuerySet[Run]:
     return Run.objects.filter(entry__contest=contest)
 
 
-def contest_spend(*, contest: Contest) -> Spend:
-    """Tokens and yen the contest's runs have cost so far: one aggregate query."""
-    return _spend_from(contest_runs(contest).aggregate(**_spend_aggregates()))
-
-
 def has_budget(contest: Contest) -> bool:
     return contest.token_budget is not None or contest.yen_budget is not None
 
 
-def budget_spent_on(contest: Contest, spend: Spend) -> str | None:
-    """Which budget the spend has reached: "tokens", "yen" or None. Pure."""
-    if contest.token_budget is not None and spend.tokens >= contest.token_budget:
+def _reached(spend: Spend, tokens: int | Decimal | None, yen: Decimal | None) -> str | None:
+    if tokens is not None and spend.tokens >= tokens:
         return "tokens"
-    if contest.yen_budget is not None and spend.yen >= contest.yen_budget:
+    if yen is not None and spend.yen >= yen:
         return "yen"
     return None
 
 
-def contest_budget_spent(*, contest: Contest) -> str | None:
-    """`budget_spent_on` for the contest's current spend; no query when it has no budget."""
+def budget_spent_on(contest: Contest, spend: Spend) -> str | None:
+    """Which budget the spend has reached: "tokens", "yen" or None. Pure."""
+    return _reached(spend, contest.token_budget, contest.yen_budget)
+
+
+def entrant_share_percent() -> int | None:
+    """The percent of a contest's budget one entrant may spend; None when there is no share."""
+    percent = int(settings.ENTRANT_BUDGET_SHARE_PERCENT)
+    return percent if 0 < percent < 100 else None
+
+
+def share_spent_on(contest: Contest, spend: Spend) -> str | None:
+    """Which part of one entrant's share their spend has reached: "tokens", "yen" or None.
+
+    The share is the same percent of each budget the contest has. Pure.
+    """
+    percent = entrant_share_percent()
+    if percent is None:
+        return None
+    tokens = None if contest.token_budget is None else Decimal(contest.token_budget) * percent / 100
+    yen = None if contest.yen_budget is None else contest.yen_budget * percent / 100
+    return _reached(spend, tokens, yen)
+
+
+# Why a run waits in `held`, kept in its error_code: the contest's budget is spent, or the
+# entrant's share of it. (A run held before shares existed has no code: the budget.)
+HOLD_BUDGET = "budget_spent"
+HOLD_SHARE = "share_spent"
+
+
+def budget_hold_reason(*, contest: Contest, author_id: int) -> str | None:
+    """Why a new paid run of this author's must wait (HOLD_BUDGET, HOLD_SHARE) or None.
+
+    One aggregate query over the contest's runs, the author's own spend summed from the
+    same rows; no query when the contest has no budget.
+    """
     if not has_budget(contest):
         return None
-    return budget_spent_on(contest, contest_spend(contest=contest))
+    mine = "author_"
+    totals = contest_runs(contest).aggregate(
+        **_spend_aggregates(), **_spend_aggregates(mine, Q(entry__author_id=author_id))
+    )
+    if budget_spent_on(contest, _spend_from(totals)):
+        return HOLD_BUDGET
+    if share_spent_on(contest, _spend_from(totals, mine)):
+        return HOLD_SHARE
+    return None
+
+
+@dataclass(frozen=True)
+class BudgetHolds:
+    """Whose runs must wait: everyone's when the contest's budget is spent, else those of
+    the entrants who spent their share."""
+
+    budget_spent: bool = False
+    over_share: frozenset[int] = frozenset()
+
+    def reason_for(self, author_id: int) -> str | None:
+        if self.budget_spent:
+            return HOLD_BUDGET
+        if author_id in self.over_share:
+            return HOLD_SHARE
+        return None
+
+
+def contest_budget_holds(*, contest: Contest) -> BudgetHolds:
+    """Spend by entrant against the contest's budget and each share: one grouped aggregate
+    query (a row per entrant with runs); no query when the contest has no budget."""
+    if not has_budget(contest):
+        return BudgetHolds()
+    rows = (
+        contest_runs(contest)
+        .order_by()  # Run's default ordering would split the groups
+        .values("entry__author_id")
+        .annotate(**_spend_aggregates())
+    )
+    spends = {row["entry__author_id"]: _spend_from(dict(row)) for row in rows}
+    total = Spend(
+        tokens=sum(spend.tokens for spend in spends.values()),
+        yen=sum((spend.yen for spend in spends.values()), Decimal(0)),
+    )
+    return BudgetHolds(
+        budget_spent=budget_spent_on(contest, total) is not None,
+        over_share=frozenset(a for a, spend in spends.items() if share_spent_on(contest, spend)),
+    )
 
 
 # --- An entry's runs --------------------------------------------------------------------------
@@ -104,6 +179,10 @@ class RunCell:
     run: Run
     checks: list[CheckLine]
 
+    @property
+    def held_for_share(self) -> bool:
+        return self.run.status == Run.Status.HELD and self.run.error_code == HOLD_SHARE
+
 
 @dataclass
 class TaskRow:
@@ -120,6 +199,9 @@ class EntryRuns:
     total: int = 0
     done: int = 0
     samples: list[int] = field(default_factory=list)
+    # Organisers also see what a run cost, how long it took and whether its answer was
+    # reused; to an entrant those would tell that someone else sent the same prompt.
+    for_organiser: bool = False
 
     @property
     def moving(self) -> bool:
@@ -188,6 +270,7 @@ def entry_run_grid(*, entry: Entry, viewer: User) -> EntryRuns:
         total=len(runs),
         done=done,
         samples=sorted({run.sample_index for run in runs}),
+        for_organiser=shows_hidden,
     )
 
 
@@ -254,6 +337,8 @@ class Monitor:
     spent_budget: str | None
     per_minute: list[MinuteCount]
     errors: list[ErrorLine]
+    held_for_share: int = 0
+    entrants_over_share: int = 0
 
     @property
     def status_lines(self) -> list[tuple[str, str, int]]:
@@ -270,6 +355,14 @@ class Monitor:
     @property
     def held(self) -> int:
         return self.counts[Run.Status.HELD]
+
+    @property
+    def held_for_budget(self) -> int:
+        return self.held - self.held_for_share
+
+    @property
+    def share_percent(self) -> int | None:
+        return entrant_share_percent()
 
     @property
     def failed(self) -> int:
@@ -322,9 +415,12 @@ def contest_run_monitor(*, contest: Contest, now: datetime | None = None) -> Mon
     """Counts by status, throughput, errors and spend for a contest: three queries."""
     now = now or timezone.now()
     runs = contest_runs(contest)
+    held_for_share = Q(status=Run.Status.HELD, error_code=HOLD_SHARE)
     totals = runs.aggregate(
         **{status: Count("pk", filter=Q(status=status)) for status in Run.Status.values},
         retrying=Count("pk", filter=Q(status=Run.Status.QUEUED, attempts__gt=0)),
+        held_for_share=Count("pk", filter=held_for_share),
+        entrants_over_share=Count("entry__author", distinct=True, filter=held_for_share),
         **_spend_aggregates(),
     )
     spend = _spend_from(totals)
@@ -338,6 +434,8 @@ def contest_run_monitor(*, contest: Contest, now: datetime | None = None) -> Mon
         spent_budget=budget_spent_on(contest, spend),
         per_minute=_finished_per_minute(runs, now),
         errors=_error_breakdown(runs),
+        held_for_share=int(totals["held_for_share"]),
+        entrants_over_share=int(totals["entrants_over_share"]),
     )
 
 

@@ -8,6 +8,7 @@ is never written twice.
 """
 
 import logging
+from collections import defaultdict
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -22,10 +23,19 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from kombu.exceptions import ChannelError
 
+from accounts.models import User
+from accounts.permissions import is_organiser
+from contest import limits
 from contest.models import Contest, Entry, EntryRevision, Run
 from contest.runs import llm, throttle
 from contest.runs.checks import run_checks
-from contest.runs.selectors import contest_budget_spent, contest_runs, current_runs
+from contest.runs.selectors import (
+    BudgetHolds,
+    budget_hold_reason,
+    contest_budget_holds,
+    contest_runs,
+    current_runs,
+)
 from contest.templating import build_messages
 
 logger = logging.getLogger(__name__)
@@ -76,16 +86,28 @@ def enqueue_run_ids(run_ids: list[int], *, countdown: float | None = None) -> No
 # --- Creating, cancelling, re-running ---------------------------------------------------------
 
 
-def _budget_spent(contest: Contest, provider: str) -> bool:
-    """Whether runs on this provider must wait for more budget (one aggregate query)."""
-    # The offline preview calls no model and costs nothing.
-    return provider != Contest.Provider.ECHO and bool(contest_budget_spent(contest=contest))
+def _hold_reason(contest: Contest, author_id: int, provider: str) -> str | None:
+    """Why this author's run must wait for budget, or None (one aggregate query).
+
+    The offline preview calls no model and costs nothing, so no budget holds it.
+    """
+    if provider == Contest.Provider.ECHO:
+        return None
+    return budget_hold_reason(contest=contest, author_id=author_id)
 
 
-def _start_status(contest: Contest) -> str:
-    if _budget_spent(contest, contest.model_provider):
-        return Run.Status.HELD
-    return Run.Status.QUEUED
+def _budget_holds(contest: Contest) -> BudgetHolds:
+    """`_hold_reason` for every entrant of the contest at once (one grouped query)."""
+    if contest.model_provider == Contest.Provider.ECHO:
+        return BudgetHolds()
+    return contest_budget_holds(contest=contest)
+
+
+def _start_fields(reason: str | None) -> dict[str, Any]:
+    """A run's status, and why it waits if it does, when it is (re)started."""
+    if reason:
+        return {"status": Run.Status.HELD, "error_code": reason}
+    return {"status": Run.Status.QUEUED, "error_code": ""}
 
 
 @transaction.atomic
@@ -94,7 +116,7 @@ def runs_create_for_revision(*, revision: EntryRevision) -> list[Run]:
     entry = revision.entry
     contest = entry.contest
     runs_cancel_pending(entry_id=entry.pk, exclude_revision_id=revision.pk)
-    status = _start_status(contest)
+    start = _start_fields(_hold_reason(contest, entry.author_id, contest.model_provider))
     # Identical requests share one answer only when the contest wants one sample per task;
     # several samples exist precisely to see the model answer differently.
     cached = settings.LLM_RESPONSE_CACHE and contest.samples_per_task == 1
@@ -119,17 +141,17 @@ def runs_create_for_revision(*, revision: EntryRevision) -> list[Run]:
                     revision=revision,
                     sample_task=task,
                     sample_index=sample_index,
-                    status=status,
                     provider=contest.model_provider,
                     model=contest.model_name,
                     temperature=contest.temperature,
                     max_tokens=contest.max_tokens,
                     messages=messages,
                     cache_key=key,
+                    **start,
                 )
             )
     created = Run.objects.bulk_create(runs)
-    if status == Run.Status.QUEUED:
+    if start["status"] == Run.Status.QUEUED:
         enqueue_run_ids([run.pk for run in created])
     return created
 
@@ -166,12 +188,25 @@ def _requeue(run_ids: list[int], *, from_status: str, status: str, **changes: An
         enqueue_run_ids(run_ids)
 
 
+def _by_hold_reason(runs: list[tuple[int, int]], holds: BudgetHolds) -> dict[str | None, list[int]]:
+    """Run ids (from `(run id, author id)` pairs) grouped by why they must wait, or None."""
+    groups: dict[str | None, list[int]] = defaultdict(list)
+    for run_id, author_id in runs:
+        groups[holds.reason_for(author_id)].append(run_id)
+    return groups
+
+
 @transaction.atomic
-def runs_retry_failed(*, entry: Entry | None = None, contest: Contest | None = None) -> int:
+def runs_retry_failed(
+    *, requested_by: User, entry: Entry | None = None, contest: Contest | None = None
+) -> int:
     """Run the failed runs of an entry's (or every entry's) current revision again.
 
-    Attempts start again from zero. Runs of superseded revisions and withdrawn entries
-    stay as they are. Who may ask is the caller's business.
+    Attempts start again from zero; a run whose budget (or entrant's share) is spent waits
+    as held. Runs of superseded revisions and withdrawn entries stay as they are. Each
+    call that re-runs anything takes one of an entrant's RUN_RETRIES_PER_HOUR
+    (`limits.RateLimitedError` once they are used); organisers are not limited. Who may
+    ask at all is the caller's business.
     """
     if entry is not None:
         runs = Run.objects.filter(entry=entry)
@@ -180,28 +215,59 @@ def runs_retry_failed(*, entry: Entry | None = None, contest: Contest | None = N
         runs = contest_runs(contest)
     else:
         raise ValueError("runs_retry_failed needs an entry or a contest")
-    ids = list(current_runs(runs).filter(status=Run.Status.FAILED).values_list("pk", flat=True))
-    _requeue(
-        ids,
-        from_status=Run.Status.FAILED,
-        status=_start_status(contest),
-        attempts=0,
-        error="",
-        error_code="",
-        started_at=None,
-        finished_at=None,
+    failed = list(
+        current_runs(runs)
+        .filter(status=Run.Status.FAILED)
+        .values_list("pk", "entry__author_id")
+        .order_by()
     )
-    return len(ids)
+    if not failed:
+        return 0
+    taken = (
+        None
+        if is_organiser(requested_by)
+        else limits.limit_take(action=limits.RETRY, user_id=requested_by.pk)
+    )
+    try:
+        for reason, ids in _by_hold_reason(failed, _budget_holds(contest)).items():
+            _requeue(
+                ids,
+                from_status=Run.Status.FAILED,
+                **_start_fields(reason),
+                attempts=0,
+                error="",
+                started_at=None,
+                finished_at=None,
+            )
+    except BaseException:
+        limits.limit_give_back(taken)
+        raise
+    return len(failed)
 
 
 @transaction.atomic
 def runs_release_held(*, contest: Contest) -> int:
-    """Queue the contest's held runs again, once its budget has room; the number released."""
-    if _budget_spent(contest, contest.model_provider):
+    """Queue the contest's held runs again where the budget has room; the number released.
+
+    Nothing while the contest's budget is spent; otherwise every held run except those of
+    entrants who have spent their share, which stay held and say so.
+    """
+    holds = _budget_holds(contest)
+    if holds.budget_spent:
         return 0
-    ids = list(contest_runs(contest).filter(status=Run.Status.HELD).values_list("pk", flat=True))
-    _requeue(ids, from_status=Run.Status.HELD, status=Run.Status.QUEUED)
-    return len(ids)
+    held = list(
+        contest_runs(contest)
+        .filter(status=Run.Status.HELD)
+        .values_list("pk", "entry__author_id")
+        .order_by()
+    )
+    groups = _by_hold_reason(held, holds)
+    released = groups.pop(None, [])
+    _requeue(released, from_status=Run.Status.HELD, status=Run.Status.QUEUED, error_code="")
+    for reason, ids in groups.items():
+        for chunk in _chunks(ids):
+            Run.objects.filter(pk__in=chunk, status=Run.Status.HELD).update(error_code=reason)
+    return len(released)
 
 
 # --- Executing one run ------------------------------------------------------------------------
@@ -219,8 +285,9 @@ def run_execute(*, run_id: int) -> None:
     attempt = run.attempts
     if _answer_from_cache(run, attempt):
         return
-    if _budget_spent(run.entry.contest, run.provider):
-        _finish(run, attempt, status=Run.Status.HELD, **_UNCLAIM)
+    reason = _hold_reason(run.entry.contest, run.entry.author_id, run.provider)
+    if reason:
+        _finish(run, attempt, status=Run.Status.HELD, error="", error_code=reason, **_UNCLAIM)
         return
     wait = throttle.throttle_acquire(provider=run.provider)
     if wait is not None:

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import organiser_required
+from contest.limits import RateLimitedError
 from contest.models import Contest, Entry
 from contest.runs.selectors import contest_run_monitor, entry_run_grid, may_retry_runs
 from contest.runs.services import runs_cancel_pending, runs_release_held, runs_retry_failed
@@ -25,9 +26,15 @@ def _entry_for_runs(request: AuthenticatedHttpRequest, pk: int) -> Entry:
     return get_object_or_404(entries_visible_to(request.user), pk=pk)
 
 
-def _render_entry_runs(request: AuthenticatedHttpRequest, entry: Entry) -> HttpResponse:
-    context = {"grid": entry_run_grid(entry=entry, viewer=request.user), "entry": entry}
-    context["may_retry"] = may_retry_runs(entry=entry, user=request.user)
+def _render_entry_runs(
+    request: AuthenticatedHttpRequest, entry: Entry, *, refusal: str = ""
+) -> HttpResponse:
+    context: dict[str, Any] = {
+        "grid": entry_run_grid(entry=entry, viewer=request.user),
+        "entry": entry,
+        "may_retry": may_retry_runs(entry=entry, user=request.user),
+        "retry_refusal": refusal,
+    }
     # htmx swaps the partial in place; a plain visit gets a whole page around it.
     template = "contest/runs/_entry_runs.html" if request.htmx else "contest/runs/entry_runs.html"
     return render(request, template, context)
@@ -45,7 +52,13 @@ def entry_retry_failed(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
     entry = _entry_for_runs(request, pk)
     if not may_retry_runs(entry=entry, user=request.user):
         raise PermissionDenied
-    count = runs_retry_failed(entry=entry)
+    try:
+        count = runs_retry_failed(entry=entry, requested_by=request.user)
+    except RateLimitedError as refused:
+        if request.htmx:
+            return _render_entry_runs(request, entry, refusal=refused.messages[0])
+        messages.error(request, refused.messages[0])
+        return redirect("entry_runs", pk=entry.pk)
     if request.htmx:
         return _render_entry_runs(request, entry)
     messages.success(request, _retried_message(count))
@@ -93,7 +106,8 @@ def run_monitor(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def contest_retry_failed(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     contest = get_object_or_404(Contest, slug=slug)
-    messages.success(request, _retried_message(runs_retry_failed(contest=contest)))
+    count = runs_retry_failed(contest=contest, requested_by=request.user)
+    messages.success(request, _retried_message(count))
     return redirect("run_monitor", slug=contest.slug)
 
 

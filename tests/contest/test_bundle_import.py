@@ -134,6 +134,29 @@ def test_minimal_bundle_is_a_draft_with_the_platform_model(settings: Any) -> Non
     assert contest.sample_tasks.count() == 0
 
 
+@pytest.mark.django_db
+def test_a_bundle_without_a_yen_budget_gets_the_default_and_says_so(settings: Any) -> None:
+    settings.CONTEST_DEFAULT_YEN_BUDGET = 3000
+    result = bundle_import(data=_bundle(lambda b: b.pop("yen_budget")))
+    assert result.contest.yen_budget == Decimal(3000)
+    assert any("the contest has the default of ¥3,000" in note for note in result.notes)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("default", "change"),
+    [(3000, lambda b: b.update(yen_budget=None)), (0, lambda b: b.pop("yen_budget"))],
+    ids=["explicit null", "no default"],
+)
+def test_no_budget_when_the_bundle_says_null_or_there_is_no_default(
+    settings: Any, default: int, change: Callable[[Bundle], object]
+) -> None:
+    settings.CONTEST_DEFAULT_YEN_BUDGET = default
+    result = bundle_import(data=_bundle(change))
+    assert result.contest.yen_budget is None
+    assert not any("default of" in note for note in result.notes)
+
+
 BROKEN: list[tuple[str, Callable[[Bundle], object], str]] = [
     ("missing title", lambda b: b.pop("title"), "title: is required."),
     ("bad slug", lambda b: b.update(slug="2025 spring!"), "slug: use only letters"),

@@ -94,9 +94,9 @@ def test_form_has_exactly_the_public_field_names(open_contest: Contest, staff: U
         "usage_notes",
         "minutes_before",
         "minutes_after",
-        "image",
         "credit",
         "share_in_gallery",
+        "image",
         "confirm_no_personal_data",
         "form_token",
     ]

@@ -14,11 +14,12 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
-from PIL import Image, ImageCms
+from PIL import Image, ImageCms, ImageFile
 from PIL.PngImagePlugin import PngInfo
 
 from contest.images import (
     MAX_IMAGE_BYTES,
+    MAX_IMAGE_PIXELS,
     THUMBNAIL_SIZE,
     CleanImage,
     clean_image,
@@ -302,8 +303,34 @@ def test_image_with_too_many_pixels_is_refused_from_its_header() -> None:
     error = refusal(single_colour_png(6000, 5000))
     assert error.code == "image_pixels"
     assert error.messages == [
-        "The image is 6000×5000 pixels (30.0 megapixels); the limit is 25 megapixels."
+        "The image is 6000×5000 pixels (30.0 megapixels); the limit is 16 megapixels."
     ]
+
+
+def test_a_5000_by_5000_screenshot_is_refused_from_its_header_without_decoding(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    decoded: list[object] = []
+    load = ImageFile.ImageFile.load
+
+    def spy(image: ImageFile.ImageFile) -> object:
+        decoded.append(image)
+        return load(image)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", spy)
+
+    error = refusal(single_colour_png(5000, 5000))
+
+    assert error.messages == [
+        "The image is 5000×5000 pixels (25.0 megapixels); the limit is 16 megapixels."
+    ]
+    assert decoded == []
+
+
+def test_an_image_of_exactly_the_pixel_limit_is_accepted() -> None:
+    assert MAX_IMAGE_PIXELS == 4000 * 4000
+    assert clean_image(upload(single_colour_png(4000, 4000))).width == 4000
+    assert refusal(single_colour_png(4000, 4001)).code == "image_pixels"
 
 
 def test_decompression_bomb_png_is_refused() -> None:
@@ -311,7 +338,7 @@ def test_decompression_bomb_png_is_refused() -> None:
     assert len(data) < 50_000  # a hundred megapixels in a few kilobytes
     error = refusal(data)
     assert error.code == "image_pixels"
-    assert "25 megapixels" in error.messages[0]
+    assert "16 megapixels" in error.messages[0]
 
 
 def test_huge_bomb_beyond_pillows_hard_limit_is_refused() -> None:

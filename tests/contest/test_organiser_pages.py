@@ -221,6 +221,25 @@ def test_new_contest_form_suggests_the_platform_model(organiser_client: Client) 
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(("default", "shown"), [(5000, "5000"), (0, None)])
+def test_new_contest_form_starts_with_the_default_budget(
+    organiser_client: Client, settings: Any, default: int, shown: str | None
+) -> None:
+    settings.CONTEST_DEFAULT_YEN_BUDGET = default
+    form = organiser_client.get(reverse("organiser_contest_create")).context["form"]
+    assert (str(form["yen_budget"].value()) if form["yen_budget"].value() else None) == shown
+
+
+@pytest.mark.django_db
+def test_editing_a_contest_without_a_budget_does_not_add_the_default(
+    organiser_client: Client, open_contest: Contest
+) -> None:
+    url = reverse("organiser_contest_edit", args=[open_contest.slug])
+    form = organiser_client.get(url).context["form"]
+    assert form["yen_budget"].value() is None
+
+
+@pytest.mark.django_db
 def test_closing_before_opening_is_refused_keeping_what_was_typed(organiser_client: Client) -> None:
     data = _contest_data(closes_at="2025-06-01T09:00", title="入力したタイトル")
     response = organiser_client.post(reverse("organiser_contest_create"), data)

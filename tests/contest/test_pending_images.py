@@ -14,6 +14,7 @@ from PIL import Image
 
 from contest.images import CleanImage, clean_image
 from contest.pending_images import (
+    PENDING_IMAGES_PER_PERSON,
     pending_image_get,
     pending_image_save,
     pending_images_purge,
@@ -57,3 +58,21 @@ def test_purge_deletes_only_images_older_than_the_cutoff(media_root: Path) -> No
 
 def test_purge_with_nothing_kept_deletes_nothing() -> None:
     assert pending_images_purge() == 0
+
+
+def test_one_person_keeps_only_their_newest_images(media_root: Path) -> None:
+    tokens = [uuid4() for _ in range(PENDING_IMAGES_PER_PERSON + 2)]
+    someone_else = uuid4()
+    pending_image_save(author_id=2, form_token=someone_else, image=_clean_png())
+    for age, token in enumerate(reversed(tokens)):
+        pending_image_save(author_id=1, form_token=token, image=_clean_png())
+        # Saved in quick succession: give each its own moment, oldest first.
+        moment = time.time() - 3600 + age
+        for path in (media_root / "entries/pending/1" / token.hex).iterdir():
+            os.utime(path, (moment, moment))
+
+    kept = [t for t in tokens if pending_image_get(author_id=1, form_token=t) is not None]
+
+    assert PENDING_IMAGES_PER_PERSON == 5
+    assert kept == tokens[:PENDING_IMAGES_PER_PERSON]  # the newest five
+    assert pending_image_get(author_id=2, form_token=someone_else) is not None

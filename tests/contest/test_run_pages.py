@@ -15,6 +15,7 @@ from pytest_django.fixtures import Settings
 from accounts.models import User
 from config.celery import app as celery_app
 from contest.models import Contest, Entry, EntryRevision, Run
+from contest.runs.selectors import HOLD_BUDGET, HOLD_SHARE
 from contest.runs.services import error_text
 from contest.services import entry_submit
 from tests import factories
@@ -146,8 +147,48 @@ def test_output_is_escaped_and_marked_as_ai_generated(entry: Entry, author: Clie
     assert "Offline preview" not in body
     assert "At most 300 characters" in body
     assert "12 tokens sent, 34 received" in body
-    assert "1,500 ms" in body
-    assert "¥0.0123" in body
+    # Time and cost are the organisers' (a reused answer would show 0 ms and ¥0).
+    assert "1,500 ms" not in body
+    assert "¥0.0123" not in body
+
+
+def test_a_reused_answer_looks_to_the_entrant_like_any_other(
+    entry: Entry, author: Client, organiser: User
+) -> None:
+    # What the response cache stores for a prompt someone else already sent.
+    make_runs(
+        entry,
+        ["succeeded"],
+        output="回答",
+        from_cache=True,
+        prompt_tokens=12,
+        completion_tokens=34,
+        latency_ms=0,
+        cost_yen=Decimal(0),
+    )
+    url = reverse("entry_runs", args=[entry.pk])
+
+    seen_by_author = htmx_get(author, url).content.decode()
+    seen_by_organiser = htmx_get(english_client(organiser), url).content.decode()
+
+    assert "12 tokens sent, 34 received" in seen_by_author
+    for clue in ("Reused an identical earlier answer", "0 ms", "¥0"):
+        assert clue not in seen_by_author
+        assert clue in seen_by_organiser
+
+
+def test_the_author_is_told_when_their_share_of_the_budget_holds_a_run(
+    entry: Entry, author: Client
+) -> None:
+    make_runs(entry, ["held", "held"])
+    Run.objects.filter(pk=entry.runs.order_by("pk").first().pk).update(  # type: ignore[union-attr]
+        error_code=HOLD_SHARE
+    )
+
+    body = htmx_get(author, reverse("entry_runs", args=[entry.pk])).content.decode()
+
+    assert body.count("Waiting: your runs have used the share of the contest's model budget") == 1
+    assert body.count("Waiting: the contest's model budget is spent.") == 1
 
 
 def test_echo_runs_say_no_model_was_called(contest: Contest, entry: Entry, author: Client) -> None:
@@ -328,6 +369,29 @@ def test_monitor_explains_held_runs_and_offers_release(
     assert "120 of 100 (100%)" in text
     assert reverse("organiser_contest_edit", args=[contest.slug]) in text
     assert "Release 2 held runs" in text
+
+
+def test_monitor_counts_runs_held_for_an_entrants_share_apart(
+    contest: Contest, entry: Entry, organiser: User, other_staff: User, settings: Settings
+) -> None:
+    settings.ENTRANT_BUDGET_SHARE_PERCENT = 10
+    Contest.objects.filter(pk=contest.pk).update(token_budget=1000)
+    make_runs(entry, ["succeeded"], prompt_tokens=80, completion_tokens=40)
+    make_runs(entry, ["held", "held"], error_code=HOLD_SHARE)
+    make_runs(factories.make_entry(contest, other_staff), ["held"], error_code=HOLD_BUDGET)
+
+    text = english_client(organiser).get(reverse("run_monitor", args=[contest.slug]))
+    body = text.content.decode()
+
+    assert "One entrant's runs may spend at most 10% of each budget" in body
+    assert (
+        "2 runs are held because their entrants have spent their share of the budget; other "
+        "entrants' runs go on."
+    ) in body
+    assert "1 entrant is over their share." in body
+    # The contest's budget has room: the other run can be released.
+    assert "1 run was held when the budget was spent; the budget has room again" in body
+    assert "Release 3 held runs" in body
 
 
 def test_monitor_release_needs_room_in_the_budget(

@@ -24,6 +24,12 @@ from config.celery import app as celery_app
 from contest.models import Contest, Entry, EntryRevision, Run
 from contest.runs import llm, throttle
 from contest.runs import services as runs
+from contest.runs.selectors import (
+    HOLD_BUDGET,
+    HOLD_SHARE,
+    budget_hold_reason,
+    contest_budget_holds,
+)
 from tests import factories
 from tests.llm_server import FakeOpenAIServer, expected_output
 
@@ -587,6 +593,186 @@ def test_yen_budget_counts_what_the_runs_cost(
     assert server.calls == 1
 
 
+# --- One entrant's share of the budget --------------------------------------------------------
+
+
+def budget_of(contest: Contest, tokens: int) -> None:
+    Contest.objects.filter(pk=contest.pk).update(token_budget=tokens)
+    contest.refresh_from_db()
+
+
+@pytest.fixture
+def spent_share(
+    contest: Contest,
+    queued: list[Run],
+    server: FakeOpenAIServer,
+    settings: Settings,
+    django_capture_on_commit_callbacks: Any,
+) -> Run:
+    """The staff member's first run, after which the budget is ten times what it cost: with
+    a 10 % share, that one run has spent their share and the contest has room."""
+    settings.ENTRANT_BUDGET_SHARE_PERCENT = 10
+    first = execute(queued[0], django_capture_on_commit_callbacks)
+    budget_of(contest, 10 * first.total_tokens)
+    return first
+
+
+def test_an_entrant_past_their_share_waits_while_others_run_on(
+    contest: Contest,
+    queued: list[Run],
+    spent_share: Run,
+    other_staff: User,
+    server: FakeOpenAIServer,
+    sent: list[Sent],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    held = execute(queued[1], django_capture_on_commit_callbacks)
+    revised = submit(
+        factories.make_entry(contest, spent_share.entry.author, prompt_template="別の{{input}}"),
+        django_capture_on_commit_callbacks,
+    )
+    others = submit(
+        factories.make_entry(contest, other_staff, prompt_template="他の人の{{input}}"),
+        django_capture_on_commit_callbacks,
+    )
+
+    assert (held.status, held.error_code, held.attempts) == ("held", HOLD_SHARE, 0)
+    assert {(run.status, run.error_code) for run in revised} == {("held", HOLD_SHARE)}
+    assert {run.status for run in others} == {"queued"}
+    assert sorted(s.run_id for s in sent) == sorted(run.pk for run in others)
+    assert {execute(run, django_capture_on_commit_callbacks).status for run in others} == {
+        "succeeded"
+    }
+    assert server.calls == 3
+
+
+def test_releasing_held_runs_leaves_those_of_an_entrant_past_their_share(
+    contest: Contest,
+    queued: list[Run],
+    spent_share: Run,
+    other_staff: User,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    mine = execute(queued[1], django_capture_on_commit_callbacks)
+    theirs = submit(factories.make_entry(contest, other_staff), django_capture_on_commit_callbacks)
+    # Held when the contest's budget was spent, before it was raised to what it is now.
+    Run.objects.filter(pk__in=[r.pk for r in theirs]).update(status="held", error_code="")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        released = runs.runs_release_held(contest=contest)
+
+    assert released == len(theirs)
+    assert set(
+        Run.objects.filter(pk__in=[r.pk for r in theirs]).values_list("status", flat=True)
+    ) == {"queued"}
+    assert Run.objects.get(pk=mine.pk).status == "held"
+
+    budget_of(contest, 100 * spent_share.total_tokens)  # every share grows with the budget
+    assert runs.runs_release_held(contest=contest) == 1
+    assert Run.objects.get(pk=mine.pk).status == "queued"
+
+
+def test_a_spent_contest_budget_holds_everyone_and_says_which_budget(
+    contest: Contest,
+    queued: list[Run],
+    spent_share: Run,
+    other_staff: User,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    budget_of(contest, spent_share.total_tokens)
+
+    others = submit(factories.make_entry(contest, other_staff), django_capture_on_commit_callbacks)
+
+    assert {(run.status, run.error_code) for run in others} == {("held", HOLD_BUDGET)}
+    assert runs.runs_release_held(contest=contest) == 0
+
+
+@pytest.mark.parametrize("percent", [0, 100])
+def test_a_share_of_0_or_100_percent_is_no_share(
+    queued: list[Run],
+    spent_share: Run,
+    settings: Settings,
+    percent: int,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    settings.ENTRANT_BUDGET_SHARE_PERCENT = percent
+    assert execute(queued[1], django_capture_on_commit_callbacks).status == "succeeded"
+
+
+def test_reused_answers_count_nothing_towards_a_share(
+    contest: Contest,
+    queued: list[Run],
+    other_staff: User,
+    server: FakeOpenAIServer,
+    settings: Settings,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    settings.ENTRANT_BUDGET_SHARE_PERCENT = 10
+    first = execute(queued[0], django_capture_on_commit_callbacks)
+    budget_of(contest, 10 * first.total_tokens)
+    # The same prompt by someone else is answered from the cache: it costs them nothing.
+    twin = submit(factories.make_entry(contest, other_staff), django_capture_on_commit_callbacks)
+    reused = execute(
+        next(r for r in twin if r.cache_key == first.cache_key), django_capture_on_commit_callbacks
+    )
+
+    assert reused.from_cache is True
+    assert budget_hold_reason(contest=contest, author_id=other_staff.pk) is None
+    assert budget_hold_reason(contest=contest, author_id=first.entry.author_id) == HOLD_SHARE
+
+
+def test_retrying_failed_runs_holds_those_of_an_entrant_past_their_share(
+    contest: Contest,
+    queued: list[Run],
+    spent_share: Run,
+    other_staff: User,
+    organiser: User,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    theirs = submit(factories.make_entry(contest, other_staff), django_capture_on_commit_callbacks)
+    failed = [queued[1], *theirs]
+    Run.objects.filter(pk__in=[r.pk for r in failed]).update(status="failed", error="x")
+
+    assert runs.runs_retry_failed(contest=contest, requested_by=organiser) == 3
+
+    assert Run.objects.get(pk=queued[1].pk).status == "held"
+    assert {Run.objects.get(pk=r.pk).status for r in theirs} == {"queued"}
+
+
+@pytest.mark.parametrize("entrants", [2, 12])
+def test_spend_by_entrant_takes_one_query_whatever_the_number_of_entrants(
+    contest: Contest,
+    entrants: int,
+    settings: Settings,
+    django_assert_num_queries: Callable[..., Any],
+) -> None:
+    settings.ENTRANT_BUDGET_SHARE_PERCENT = 10
+    budget_of(contest, 1000)
+    task = contest.sample_tasks.first()
+    assert task is not None
+    for n in range(entrants):
+        entry = factories.make_entry(contest, factories.make_user())
+        revision = EntryRevision.objects.create(
+            entry=entry, number=1, title="t", prompt_template="p"
+        )
+        Run.objects.create(
+            entry=entry, revision=revision, sample_task=task, status="succeeded",
+            provider="openai", model="gpt-4o-mini", temperature=0.2, max_tokens=800,
+            prompt_tokens=60 + n, completion_tokens=40,
+        )  # fmt: skip
+    first_author = Entry.objects.order_by("pk").values_list("author_id", flat=True).first()
+    assert first_author is not None
+
+    with django_assert_num_queries(1):
+        holds = contest_budget_holds(contest=contest)
+    with django_assert_num_queries(1):
+        reason = budget_hold_reason(contest=contest, author_id=first_author)
+
+    assert holds.over_share == frozenset(Entry.objects.values_list("author_id", flat=True))
+    assert holds.budget_spent is (entrants * 100 + sum(range(entrants)) >= 1000)
+    assert reason == (HOLD_BUDGET if holds.budget_spent else HOLD_SHARE)
+
+
 # --- Re-running ---------------------------------------------------------------------------------
 
 
@@ -602,7 +788,7 @@ def test_retry_failed_resets_the_current_revisions_failed_runs_and_publishes_the
         execute(run, django_capture_on_commit_callbacks)
 
     with django_capture_on_commit_callbacks(execute=True):
-        count = runs.runs_retry_failed(entry=entry)
+        count = runs.runs_retry_failed(entry=entry, requested_by=entry.author)
 
     assert count == 2
     for run in Run.objects.filter(pk__in=[r.pk for r in queued]):
@@ -613,6 +799,7 @@ def test_retry_failed_resets_the_current_revisions_failed_runs_and_publishes_the
 def test_retry_failed_for_a_contest_leaves_superseded_revisions_and_withdrawn_entries(
     contest: Contest,
     entry: Entry,
+    organiser: User,
     other_staff: User,
     sent: list[Sent],
     django_capture_on_commit_callbacks: Any,
@@ -625,7 +812,7 @@ def test_retry_failed_for_a_contest_leaves_superseded_revisions_and_withdrawn_en
     Run.objects.update(status=Run.Status.FAILED, error="x")
 
     with django_capture_on_commit_callbacks(execute=True):
-        count = runs.runs_retry_failed(contest=contest)
+        count = runs.runs_retry_failed(contest=contest, requested_by=organiser)
 
     assert count == len(current)
     assert set(Run.objects.filter(status="queued").values_list("pk", flat=True)) == {
