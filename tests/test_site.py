@@ -160,6 +160,7 @@ def _production_env(**overrides: str) -> dict[str, str]:
         DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
         DJANGO_ALLOWED_HOSTS="contest.example.jp",
         DJANGO_SETTINGS_MODULE="config.settings",
+        SITE_URL="https://contest.example.jp",
     )
     env.update(overrides)
     return env
@@ -181,7 +182,7 @@ def test_deploy_check_passes_with_production_settings() -> None:
 
 def _load_settings_copy(monkeypatch: pytest.MonkeyPatch, **env: str) -> ModuleType:
     """Execute config/settings.py afresh under `env`, without touching the live settings."""
-    for name in ["DJANGO_DEBUG", "DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS"]:
+    for name in ["DJANGO_DEBUG", "DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "SITE_URL"]:
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -199,7 +200,10 @@ def test_production_without_a_secret_key_refuses_to_start(monkeypatch: pytest.Mo
 
 def test_production_settings_secure_cookies_and_https(monkeypatch: pytest.MonkeyPatch) -> None:
     prod = _load_settings_copy(
-        monkeypatch, DJANGO_DEBUG="0", DJANGO_SECRET_KEY=secrets.token_urlsafe(64)
+        monkeypatch,
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
+        SITE_URL="https://contest.example.jp",
     )
 
     assert prod.DEBUG is False
