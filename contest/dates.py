@@ -60,8 +60,8 @@ def _date_parts(day: date, *, era: bool) -> dict[str, object]:
         year = era_year(day) or year
     return {
         "year": year,
+        # "June"; Django's own catalogue gives 「6月」 in Japanese.
         "month": str(MONTHS[day.month]),
-        "month_number": day.month,
         "day": day.day,
         "weekday": str(WEEKDAYS_ABBR[day.weekday()]),
     }

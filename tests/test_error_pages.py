@@ -78,7 +78,7 @@ def test_404_is_in_english_for_an_english_reader(client: Client, db: None) -> No
 def test_error_pages_name_the_configured_contact(client: Client, db: None) -> None:
     page = client.get("/no-such-page/").content.decode()
 
-    assert "問題が続く場合は、デジタル推進課（内線 2345） までご連絡ください。" in page
+    assert "問題が続く場合は、デジタル推進課（内線 2345）までご連絡ください。" in page
 
 
 @override_settings(DEBUG=False)

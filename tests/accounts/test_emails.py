@@ -57,9 +57,7 @@ def test_password_reset_mail_names_the_site_and_links_to_its_address(
     assert f"{SITE}/accounts/password/reset/key/" in str(message.body)
 
 
-def test_mail_for_an_unknown_address_links_to_sign_up_on_the_site(
-    client: Client, db: None
-) -> None:
+def test_mail_for_an_unknown_address_links_to_sign_up_on_the_site(client: Client, db: None) -> None:
     client.post(reverse("account_reset_password"), {"email": "nobody@city.example.jp"})
 
     message = _last_mail()
