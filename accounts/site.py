@@ -12,13 +12,6 @@ from django.conf import settings
 from django.urls import get_script_prefix
 
 
-def site_url() -> str:
-    """SITE_URL, which settings always set (a default with DEBUG, required without)."""
-    url = settings.SITE_URL
-    assert isinstance(url, str)
-    return url
-
-
 def site_name() -> str:
     """SITE_NAME as set, or 「プロンプトコンテスト」 / "Prompt Contest" in the active language."""
     return str(settings.SITE_NAME)
@@ -37,7 +30,7 @@ def site_link(url: str) -> str:
     if mounted_at and path.startswith(mounted_at + "/"):
         path = path.removeprefix(mounted_at)
     query = f"?{parts.query}" if parts.query else ""
-    return f"{site_url()}{path}{query}"
+    return f"{settings.SITE_URL}{path}{query}"
 
 
 @dataclass(frozen=True)
@@ -49,4 +42,4 @@ class SiteIdentity:
 
 
 def site_identity() -> SiteIdentity:
-    return SiteIdentity(name=site_name(), domain=urlsplit(site_url()).netloc)
+    return SiteIdentity(name=site_name(), domain=urlsplit(settings.SITE_URL).netloc)

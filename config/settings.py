@@ -265,12 +265,13 @@ SUPPORT_CONTACT = os.environ.get("SUPPORT_CONTACT", "").strip()
 # at. E-mails build every link from SITE_URL, never from the request: behind a proxy the
 # request's host is the proxy's view (127.0.0.1:8000), not the address staff can open.
 SITE_NAME = _env_value("SITE_NAME") or _("Prompt Contest")
-SITE_URL = env_url("SITE_URL", "http://127.0.0.1:8000" if DEBUG else None)
-if SITE_URL is None:
+_site_url = env_url("SITE_URL", "http://127.0.0.1:8000" if DEBUG else None)
+if _site_url is None:
     raise ImproperlyConfigured(
         "SITE_URL must be set when DJANGO_DEBUG is off: the address staff open the site at, "
         "e.g. https://contest.city.example.jp. E-mails link to it."
     )
+SITE_URL: str = _site_url
 
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
