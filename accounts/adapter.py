@@ -1,5 +1,7 @@
+from typing import Any
+
 from allauth.account.adapter import DefaultAccountAdapter
-from allauth.account.models import EmailAddress
+from allauth.account.models import EmailAddress, EmailConfirmation
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from django.conf import settings
@@ -11,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from accounts.domains import allowed_domains_label, is_allowed_email, mailbox_identity
 from accounts.mfa import must_keep_mfa
 from accounts.models import User
+from accounts.site import site_identity, site_link, site_name
 
 
 def addresses_sharing_mailbox(email: str, *, exclude_user: User | None = None) -> list[str]:
@@ -84,6 +87,38 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]  # allauth sh
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return True
+
+    # --- E-mails: the site's name and address from settings, never from the request ---
+
+    def format_email_subject(self, subject: str) -> str:
+        return f"[{site_name()}] {subject}"
+
+    def get_email_confirmation_url(
+        self, request: HttpRequest | None, emailconfirmation: EmailConfirmation
+    ) -> str:
+        return site_link(super().get_email_confirmation_url(request, emailconfirmation))
+
+    def get_reset_password_from_key_url(self, key: str) -> str:
+        return site_link(super().get_reset_password_from_key_url(key))
+
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        """Every e-mail: `site_name`, `site_url` and a `current_site` made of them.
+
+        The links allauth builds without a hook (sign-up and password reset in the "account
+        already exists" and "unknown account" mails) are moved onto SITE_URL here too.
+        """
+        context = {
+            **context,
+            **{
+                name: site_link(value)
+                for name, value in context.items()
+                if name.endswith("_url") and isinstance(value, str)
+            },
+            "current_site": site_identity(),
+            "site_name": site_name(),
+            "site_url": site_link("/"),
+        }
+        super().send_mail(template_prefix, email, context)
 
 
 class MFAAdapter(DefaultMFAAdapter):  # type: ignore[misc]  # allauth ships no types

@@ -3,16 +3,16 @@
 Organisers, superusers and admin users (`is_staff`) and the judges of any contest need a
 TOTP authenticator before they open organiser pages (/organise/…, /admin/) or judging
 pages (/judging/…); with `MFA_REQUIRED_FOR_EVERYONE` everyone signed in needs one on every
-page. The pages that set it up or leave stay open to all: account and two-factor pages,
-sign-out, the language switch, static and media files, and /healthz.
+page. The pages that set it up or leave stay open to all (accounts/open_pages.py).
 """
 
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.http import HttpRequest
-from django.urls import get_script_prefix, reverse
+from django.urls import reverse
 
 from accounts.models import User
+from accounts.open_pages import is_always_open, site_path
 
 _JUDGE_ON_REQUEST = "_accounts_is_judge"
 
@@ -45,36 +45,10 @@ def must_keep_mfa(user: User) -> bool:
     return settings.MFA_REQUIRED_FOR_EVERYONE or runs_the_site(user) or is_judge(user)
 
 
-def _site_path(url: str) -> str:
-    """A URL as `request.path_info` sees it: without the prefix the site is mounted at."""
-    return "/" + url.removeprefix(get_script_prefix()).lstrip("/")
-
-
-def _top_folder(url: str) -> str:
-    """`/accounts/2fa/` -> `/accounts/`."""
-    return "/" + _site_path(url).lstrip("/").split("/", 1)[0] + "/"
-
-
 def role_pages() -> tuple[str, ...]:
     """Path prefixes of the organiser, admin and judging pages."""
     return tuple(
-        _site_path(reverse(name)) for name in ("organiser_home", "admin:index", "judging_home")
-    )
-
-
-def always_open_pages() -> tuple[str, ...]:
-    """Path prefixes reachable without an authenticator app, whatever the rule."""
-    return (
-        # allauth's pages (sign-in and sign-out, password, e-mail, two-factor set-up)
-        # and the profile share one folder; each is named in case one moves.
-        _top_folder(reverse("account_logout")),
-        _top_folder(reverse("mfa_index")),
-        _top_folder(reverse("profile")),
-        _top_folder(reverse("set_language")),
-        _site_path(reverse("healthz")),
-        _site_path(reverse("admin:logout")),
-        _site_path(settings.STATIC_URL or "/static/"),
-        _site_path(settings.MEDIA_URL or "/media/"),
+        site_path(reverse(name)) for name in ("organiser_home", "admin:index", "judging_home")
     )
 
 
@@ -87,9 +61,9 @@ def needs_authenticator_app(request: HttpRequest) -> bool:
     user = request.user
     if not isinstance(user, User) or not user.is_authenticated:
         return False
-    path = request.path_info
-    if path.startswith(always_open_pages()):
+    if is_always_open(request):
         return False
+    path = request.path_info
     if settings.MFA_REQUIRED_FOR_EVERYONE:
         needed = True
     else:

@@ -1,5 +1,6 @@
 import time
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -7,10 +8,32 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.mfa import needs_authenticator_app
+from accounts.profile import needs_profile
+
+
+def _send_to(request: HttpRequest, url: str) -> HttpResponse:
+    if request.headers.get("HX-Request") == "true":
+        # A fragment swap would put the whole page inside the current one.
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
+
+
+def _page_in_progress(request: HttpRequest) -> str | None:
+    """The page to come back to after a step: the one asked for, or for an htmx request
+    the page it was made from. Nothing for a form post, which cannot be replayed."""
+    if request.headers.get("HX-Request") == "true":
+        current = urlsplit(request.headers.get("HX-Current-URL", ""))
+        if not current.path:
+            return None
+        return current.path + (f"?{current.query}" if current.query else "")
+    if request.method in ("GET", "HEAD"):
+        return request.get_full_path()
+    return None
 
 
 class PreferredLanguageMiddleware:
@@ -65,6 +88,29 @@ class IdleSessionMiddleware:
         request.session[cls.SESSION_KEY] = int(time.time())
 
 
+class ProfileRequiredMiddleware:
+    """Sends a signed-in person without a display name or department to the profile page
+    (accounts/profile.py), and back to the page they were going to once it is saved.
+
+    It runs before MFARequiredMiddleware: the profile is asked first, on any page, and
+    keeps the page the person was going to; an organiser or judge then meets the
+    two-factor set-up on that page. Both skip the same open pages
+    (accounts/open_pages.py), so neither step can block the other.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not needs_profile(request):
+            return self.get_response(request)
+        url = reverse("profile")
+        coming_back_to = _page_in_progress(request)
+        if coming_back_to:
+            url += "?" + urlencode({"next": coming_back_to})
+        return _send_to(request, url)
+
+
 class MFARequiredMiddleware:
     """Sends those who must use an authenticator app to its set-up page first (see
     accounts/mfa.py for who and where), with a message saying why."""
@@ -87,8 +133,4 @@ class MFARequiredMiddleware:
                 "of minutes."
             )
         messages.warning(request, reason)
-        setup = reverse("mfa_activate_totp")
-        if request.headers.get("HX-Request") == "true":
-            # A fragment swap would put the whole set-up page inside the current one.
-            return HttpResponseClientRedirect(setup)
-        return redirect(setup)
+        return _send_to(request, reverse("mfa_activate_totp"))

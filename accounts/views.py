@@ -4,10 +4,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from accounts.forms import ProfileForm
 from accounts.http import AuthenticatedHttpRequest
+from accounts.profile import missing_profile_fields
 
 
 def _remember_language(response: HttpResponse, language: str) -> None:
@@ -24,15 +26,31 @@ def _remember_language(response: HttpResponse, language: str) -> None:
     )
 
 
+def _next_page(request: AuthenticatedHttpRequest) -> str:
+    """Where the profile step was interrupting the person, when it is one of our pages."""
+    url = request.POST.get("next") or request.GET.get("next") or ""
+    allowed = url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return url if allowed else ""
+
+
 @login_required
 def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
+    # Asked before the form binds: an invalid post changes the user object in memory.
+    completing = bool(missing_profile_fields(request.user))
+    next_page = _next_page(request)
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         user = form.save()
         # The confirmation is shown on the next page, so say it in the language chosen.
         with translation.override(user.preferred_language):
             messages.success(request, _("Your profile was saved."))
-        response = redirect("profile")
+        response = redirect(next_page or ("home" if completing else "profile"))
         _remember_language(response, user.preferred_language)
         return response
-    return render(request, "accounts/profile.html", {"form": form})
+    return render(
+        request,
+        "accounts/profile.html",
+        {"form": form, "completing": completing, "next_page": next_page},
+    )

@@ -10,6 +10,7 @@ import math
 import os
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 import django_stubs_ext
@@ -80,6 +81,21 @@ def env_float(name: str, default: float) -> float:
     return number
 
 
+def env_url(name: str, default: str | None) -> str | None:
+    """An http(s) address with a host and nothing after the path (`https://x.jp/contest`),
+    without its trailing slash."""
+    value = _env_value(name)
+    if value is None:
+        return default
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is not the address of a site: use the form "
+            "https://contest.city.example.jp (http or https, a host, optionally a path)."
+        )
+    return value.rstrip("/")
+
+
 # --- Core -------------------------------------------------------------------------------
 
 # Off unless asked for: `make run` and the test suite (tests/settings.py) turn it on.
@@ -134,6 +150,8 @@ MIDDLEWARE = [
     "config.middleware.PrivacyHeadersMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # The profile step first, then two-factor set-up (see ProfileRequiredMiddleware).
+    "accounts.middleware.ProfileRequiredMiddleware",
     "accounts.middleware.MFARequiredMiddleware",
 ]
 
@@ -230,7 +248,6 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Prompt Contest] "
 MFA_ADAPTER = "accounts.adapter.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = os.environ.get("MFA_TOTP_ISSUER", "Prompt Contest")
@@ -249,6 +266,18 @@ ALLOWED_EMAIL_DOMAINS = [d.lower() for d in env_list("ALLOWED_EMAIL_DOMAINS")]
 # Who staff should contact when something goes wrong (a division and extension, an
 # address); the error pages name it.
 SUPPORT_CONTACT = os.environ.get("SUPPORT_CONTACT", "").strip()
+
+# How the site names itself (header, page titles, e-mails) and the address people reach it
+# at. E-mails build every link from SITE_URL, never from the request: behind a proxy the
+# request's host is the proxy's view (127.0.0.1:8000), not the address staff can open.
+SITE_NAME = _env_value("SITE_NAME") or _("Prompt Contest")
+_site_url = env_url("SITE_URL", "http://127.0.0.1:8000" if DEBUG else None)
+if _site_url is None:
+    raise ImproperlyConfigured(
+        "SITE_URL must be set when DJANGO_DEBUG is off: the address staff open the site at, "
+        "e.g. https://contest.city.example.jp. E-mails link to it."
+    )
+SITE_URL: str = _site_url
 
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
@@ -269,6 +298,8 @@ LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", _("Japanese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Tokyo"
+# Japanese pages write years in the era (令和7年6月30日（月）) instead of 2025年.
+JAPANESE_ERA_DATES = env_bool("JAPANESE_ERA_DATES", False)
 USE_I18N = True
 USE_TZ = True
 

@@ -6,21 +6,21 @@ to put it right, so a form, a service and a test all get the same words.
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from django.utils.formats import date_format, number_format
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import User
+from contest.dates import format_datetime
 from contest.models import MAX_PROMPT_CHARS, Contest, Entry
 from contest.pii import find_personal_data
 from contest.selectors import Placeholders, contest_placeholders, entries_counting_towards_limit
 from contest.templating import placeholders, tag
 
-CONTEST_TIME_ZONE = ZoneInfo("Asia/Tokyo")
 MAX_MINUTES = 10_000
 
 # The names the form shows for the fields an entrant writes in words (Entry.TEXT_FIELDS).
@@ -50,7 +50,8 @@ class EntryWithdrawnError(EntryError):
 
 
 def japan_time(value: datetime) -> str:
-    return date_format(timezone.localtime(value, CONTEST_TIME_ZONE), "Y-m-d H:i")
+    """2025年6月30日（月）17:00: the date in the words of `contest.dates`, era as set."""
+    return format_datetime(value, era=settings.JAPANESE_ERA_DATES)
 
 
 def contest_closed_reason(contest: Contest, now: datetime | None = None) -> str | None:

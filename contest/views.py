@@ -14,7 +14,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.http import AuthenticatedHttpRequest
-from contest import images, pending_images, rules, selectors, services, uploads
+from accounts.models import User
+from accounts.permissions import is_organiser
+from contest import extensions, images, pending_images, rules, selectors, services, uploads
+from contest import home as home_reads
 from contest.forms import ACTION_SUBMIT, EntryForm
 from contest.models import Contest, Entry, SampleTask
 from contest.runs.selectors import entry_run_grid, may_retry_runs
@@ -53,9 +56,24 @@ def _change_refusal(entry: Entry) -> str | None:
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """What the platform is, and the contests open for entries now (signed in or not)."""
-    open_contests = Contest.objects.accepting_entries().order_by("closes_at")
-    return render(request, "home.html", {"open_contests": open_contests})
+    """Signed out: what the platform is and what signing in opens. Signed in: my entries
+    and their runs, the contests open now, what later apps add (a judge's queue) and, for
+    organisers, the contests in progress. A fixed number of queries (contest/home.py)."""
+    user = request.user
+    if not isinstance(user, User) or not user.is_authenticated:
+        return render(request, "home.html", {"open_contests": home_reads.open_contests(None)})
+    my_entries, more_entries = home_reads.entries_with_runs(user)
+    return render(
+        request,
+        "home.html",
+        {
+            "open_contests": home_reads.open_contests(user),
+            "my_entries": my_entries,
+            "more_entries": more_entries,
+            "sections": extensions.sections_for(extensions.HOME, user),
+            "in_progress": home_reads.contests_in_progress() if is_organiser(user) else None,
+        },
+    )
 
 
 @login_required

@@ -27,15 +27,26 @@ def make_department(code: str = "", name_ja: str = "", name_en: str = "") -> Dep
 
 
 def make_user(email: str = "", *, department: Department | None = None, **fields: Any) -> User:
+    """A verified member of staff with a complete profile (the profile step would stop
+    anyone else at the first page). Without a department given, the user gets one of
+    their own, so two such users never count as colleagues for judging recusal."""
     n = next(_sequence)
     user = User.objects.create_user(
         email or f"user{n}@city.example.jp",
         PASSWORD,
         display_name=fields.pop("display_name", f"職員{n}"),
-        department=department,
+        department=department or make_department(),
         **fields,
     )
     EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    return user
+
+
+def make_newcomer(email: str = "") -> User:
+    """Signed up and verified, profile not filled in yet: no display name, no department."""
+    user = make_user(email)
+    User.objects.filter(pk=user.pk).update(display_name="", department=None)
+    user.refresh_from_db()
     return user
 
 

@@ -61,7 +61,7 @@ def test_404_is_in_the_layout_in_japanese(client: Client, db: None) -> None:
     assert _in_the_layout(page)
     assert '<html lang="ja">' in page
     assert "ページが見つかりません" in page
-    assert "問題が続く場合は、コンテストの運営担当者にお知らせください。" in page
+    assert "問題が続く場合は、コンテストの運営担当者までご連絡ください。" in page
 
 
 @override_settings(DEBUG=False)
@@ -71,14 +71,14 @@ def test_404_is_in_english_for_an_english_reader(client: Client, db: None) -> No
     page = response.content.decode()
     assert '<html lang="en">' in page
     assert "Page not found" in page
-    assert "If this keeps happening, please tell the contest organisers." in page
+    assert "If this keeps happening, please contact the contest organisers." in page
 
 
 @override_settings(DEBUG=False, SUPPORT_CONTACT="デジタル推進課（内線 2345）")
 def test_error_pages_name_the_configured_contact(client: Client, db: None) -> None:
     page = client.get("/no-such-page/").content.decode()
 
-    assert "問題が続く場合は、デジタル推進課（内線 2345） までご連絡ください。" in page
+    assert "問題が続く場合は、デジタル推進課（内線 2345）までご連絡ください。" in page
 
 
 @override_settings(DEBUG=False)

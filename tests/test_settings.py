@@ -11,6 +11,7 @@ from types import ModuleType
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.utils import translation
 
 from config.settings import env_bool, env_float, env_int
 
@@ -144,6 +145,8 @@ def test_env_float_reads_a_number(monkeypatch: pytest.MonkeyPatch) -> None:
         ),
         ({"LLM_PRICES_JSON": '{"gpt-4o": [1]}'}, "LLM_PRICES_JSON must look like"),
         ({"LLM_PRICES_JSON": "not json"}, "LLM_PRICES_JSON must look like"),
+        ({"SITE_URL": "contest.city.example.jp"}, "SITE_URL='contest.city.example.jp' is not"),
+        ({"JAPANESE_ERA_DATES": "reiwa"}, "JAPANESE_ERA_DATES='reiwa' is not a yes/no"),
     ],
     ids=[
         "debug-typo",
@@ -155,6 +158,8 @@ def test_env_float_reads_a_number(monkeypatch: pytest.MonkeyPatch) -> None:
         "proxy-count-without-proxy",
         "prices-shape",
         "prices-json",
+        "site-url-without-scheme",
+        "era-flag",
     ],
 )
 def test_start_up_fails_on_a_malformed_value_and_says_which(
@@ -180,7 +185,9 @@ def test_debug_is_off_unless_asked_for_and_then_a_secret_key_is_required() -> No
 
 def test_start_up_succeeds_with_debug_asked_for_or_a_secret_key() -> None:
     assert _start_django(DJANGO_DEBUG="1").stdout.strip() == "started"
-    production = _start_django(DJANGO_DEBUG=None, DJANGO_SECRET_KEY="x" * 60)
+    production = _start_django(
+        DJANGO_DEBUG=None, DJANGO_SECRET_KEY="x" * 60, SITE_URL="https://contest.example.jp"
+    )
     assert production.stdout.strip() == "started", production.stderr
 
 
@@ -224,7 +231,49 @@ def test_production_behind_a_proxy_trusts_its_https_header(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     settings = _settings_with(
-        monkeypatch, DJANGO_DEBUG="0", DJANGO_SECRET_KEY="x" * 60, DJANGO_BEHIND_PROXY="1"
+        monkeypatch,
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY="x" * 60,
+        DJANGO_BEHIND_PROXY="1",
+        SITE_URL="https://contest.example.jp",
     )
 
     assert settings.SECURE_PROXY_SSL_HEADER == ("HTTP_X_FORWARDED_PROTO", "https")
+
+
+# --- The site's name and address -------------------------------------------------------------
+
+
+def test_production_needs_the_sites_address_for_its_e_mails(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("SITE_URL", raising=False)
+
+    with pytest.raises(ImproperlyConfigured, match="SITE_URL must be set"):
+        _settings_with(monkeypatch, DJANGO_DEBUG="0", DJANGO_SECRET_KEY="x" * 60)
+
+
+def test_site_address_defaults_to_the_development_server_and_loses_its_slash(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("SITE_URL", raising=False)
+    assert _settings_with(monkeypatch, DJANGO_DEBUG="1").SITE_URL == "http://127.0.0.1:8000"
+
+    mounted = _settings_with(monkeypatch, SITE_URL="https://city.example.jp/contest/")
+    assert mounted.SITE_URL == "https://city.example.jp/contest"
+
+
+def test_site_name_is_translated_unless_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SITE_NAME", raising=False)
+    with translation.override("ja"):
+        assert str(_settings_with(monkeypatch).SITE_NAME) == "プロンプトコンテスト"
+
+    named = _settings_with(monkeypatch, SITE_NAME="みなと坂市 プロンプトコンテスト")
+    with translation.override("en"):
+        assert str(named.SITE_NAME) == "みなと坂市 プロンプトコンテスト"
+
+
+def test_era_dates_are_off_unless_asked_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("JAPANESE_ERA_DATES", raising=False)
+    assert _settings_with(monkeypatch).JAPANESE_ERA_DATES is False
+    assert _settings_with(monkeypatch, JAPANESE_ERA_DATES="1").JAPANESE_ERA_DATES is True

@@ -12,13 +12,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 
 from contest import extensions
 from contest.models import Contest, Entry, SampleTask
+from contest.rules import japan_time
 from contest.timeline import JUDGING_ENDS, RESULTS_ANNOUNCED
 
 Status = Contest.Status
@@ -72,7 +72,7 @@ class Transition(NamedTuple):
 
 
 def _when(value: datetime) -> str:
-    return date_format(timezone.localtime(value), "Y-m-d H:i")
+    return japan_time(value)
 
 
 def _has_entries() -> Exists:

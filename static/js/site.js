@@ -20,3 +20,17 @@ document.addEventListener("submit", (event) => {
   form.dataset.submitted = "true";
   setTimeout(() => delete form.dataset.submitted, 5000);
 });
+
+// A form that comes back with errors: focus goes to its error summary (or, without one, to
+// the first field marked invalid), so keyboard and screen-reader users start from what to
+// fix. The summary is the page's one alert; field errors are read with their fields.
+document.addEventListener("DOMContentLoaded", () => {
+  const summary = document.querySelector("main .form-errors");
+  if (summary) {
+    summary.setAttribute("tabindex", "-1");
+    summary.focus();
+    return;
+  }
+  const invalid = document.querySelector("main [aria-invalid='true']");
+  if (invalid) invalid.focus();
+});

@@ -3,6 +3,7 @@
 import re
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
@@ -25,8 +26,10 @@ def is_signed_in(client: Client) -> bool:
 
 
 def link_in_last_mail(path_prefix: str) -> str:
-    """The path of the first link in the newest e-mail that starts with `path_prefix`."""
+    """The path of the first link in the newest e-mail that starts with `path_prefix`.
+
+    E-mails link to SITE_URL, never to the host the request came through."""
     body = str(mail.outbox[-1].body)
-    found = re.search(r"https?://testserver(" + re.escape(path_prefix) + r"\S+)", body)
+    found = re.search(re.escape(settings.SITE_URL) + "(" + re.escape(path_prefix) + r"\S+)", body)
     assert found, f"no {path_prefix} link in:\n{body}"
     return found.group(1)

@@ -5,6 +5,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Department, User
+from tests import factories
 from tests.accounts.helpers import Response
 
 
@@ -49,11 +50,13 @@ def test_saving_updates_name_department_and_language(
 
 
 def test_saving_sets_the_language_cookie_so_the_next_page_is_in_that_language(
-    client: Client, staff: User
+    client: Client, staff: User, department_a: Department
 ) -> None:
     client.force_login(staff)
 
-    response = _save(client, display_name="Taro", preferred_language="en")
+    response = _save(
+        client, display_name="Taro", department=department_a.pk, preferred_language="en"
+    )
 
     cookie = response.cookies[settings.LANGUAGE_COOKIE_NAME]
     assert cookie.value == "en"
@@ -74,11 +77,31 @@ def test_unknown_language_is_refused(client: Client, staff: User) -> None:
     assert settings.LANGUAGE_COOKIE_NAME not in response.cookies
 
 
-def test_department_can_be_left_empty(client: Client, staff: User) -> None:
+def test_name_and_department_cannot_be_emptied(
+    client: Client, staff: User, department_a: Department
+) -> None:
     client.force_login(staff)
 
-    _save(client, display_name="", department="", preferred_language="ja")
+    response = _save(client, display_name=" ", department="", preferred_language="ja")
 
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert errors["display_name"] == ["他の職員に表示する名前を入力してください。"]
+    assert errors["department"] == ["所属している部署を選んでください。"]
     staff.refresh_from_db()
-    assert staff.department is None
-    assert staff.label == "staff"  # falls back to the address before "@"
+    assert staff.display_name == "職員 太郎"
+    assert staff.department == department_a
+
+
+def test_department_may_stay_empty_when_the_organisation_defines_none(
+    client: Client, db: None
+) -> None:
+    user = factories.make_newcomer("newcomer@city.example.jp")
+    Department.objects.all().delete()
+    client.force_login(user)
+
+    response = _save(client, display_name="新人 花子", department="", preferred_language="ja")
+
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert (user.display_name, user.department) == ("新人 花子", None)

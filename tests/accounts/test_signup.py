@@ -66,7 +66,7 @@ def test_signup_with_uppercase_allowed_domain_succeeds_and_sends_verification_ma
     assert EmailAddress.objects.get(user=user).verified is False
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["taro@city.example.jp"]
-    assert mail.outbox[0].subject.startswith("[Prompt Contest] ")
+    assert mail.outbox[0].subject.startswith("[プロンプトコンテスト] ")
     assert not is_signed_in(client)
 
 

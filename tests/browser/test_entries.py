@@ -69,7 +69,7 @@ def test_personal_data_in_prompt_is_refused_and_the_text_is_kept(
     submit_button(page).click()
 
     expect(page.locator("main .form-errors[role=alert]").first).to_be_visible()
-    field_errors = page.locator("main .field.has-error:has([name=prompt_template]) [role=alert]")
+    field_errors = page.locator("main .field.has-error:has([name=prompt_template]) .errorlist")
     kinds, labels = _kinds_and_labels(prompt)
     assert kinds == {pii.EMAIL, pii.PHONE}  # the test's text holds exactly these two
     for label in labels:

@@ -233,10 +233,10 @@ def test_the_page_makes_the_same_number_of_queries_for_any_number_of_entries(
     django_assert_num_queries: Callable[..., Any],
 ) -> None:
     _fill(open_contest, count)
-    # Session, user, the organiser's authenticator (MFA rule), contest, the count and the
-    # page of entries (annotated, one query), then the filter form's category and
-    # department choices.
-    with django_assert_num_queries(8):
+    # Session, user, the organiser's authenticator (MFA rule), whether they judge (the
+    # header's link), contest, the count and the page of entries (annotated, one query),
+    # then the filter form's category and department choices.
+    with django_assert_num_queries(9):
         response = organiser_client.get(_url(open_contest, sort="failed"))
     assert len(_titles(response)) == count
 

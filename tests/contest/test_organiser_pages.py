@@ -638,8 +638,8 @@ def test_dashboard_and_home_show_japan_time(organiser_client: Client) -> None:
     contest = factories.make_contest(opens_at=opens, closes_at=opens + timedelta(days=28))
     home = organiser_client.get(reverse("organiser_home")).content.decode()
     dashboard = organiser_client.get(reverse("organiser_contest", args=[contest.slug]))
-    assert "2025-06-02 09:00" in home
-    assert "2025-06-02 09:00" in dashboard.content.decode()
+    assert "Mon 2 June 2025, 09:00" in home
+    assert "Mon 2 June 2025, 09:00" in dashboard.content.decode()
 
 
 def test_organiser_deletes_a_task_without_runs_and_positions_stay_dense(

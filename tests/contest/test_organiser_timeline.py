@@ -11,12 +11,13 @@ from django.conf import settings as django_settings
 from django.db import IntegrityError, transaction
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 
 from accounts.models import User
 from contest.models import Contest
 from contest.organise.bundle import BundleError, bundle_import, bundle_validate
 from contest.organise.rules import schedule_order_problems
+from contest.templatetags.japan_time import japan_datetime
 from contest.timeline import contest_timeline
 from tests import factories
 
@@ -213,8 +214,7 @@ def test_contest_page_shows_the_timeline_with_the_current_stage(
     assert timeline.index("審査終了") < timeline.index("結果発表")
     assert '<li class="current" aria-current="step">' in timeline
     assert "現在の段階" in timeline
-    ends = timezone.localtime(open_contest.judging_ends_at).strftime("%Y-%m-%d %H:%M")
-    assert ends in timeline
+    assert japan_datetime(open_contest.judging_ends_at) in timeline
     assert "未定" in timeline  # results not announced yet
 
 

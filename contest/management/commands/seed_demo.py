@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Department, User
 from contest.models import Contest, Entry, EntryRevision, Run
 from contest.organise.bundle import bundle_import
+from contest.rules import japan_time
 from contest.services import entry_submit
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
@@ -133,7 +134,7 @@ class Command(BaseCommand):
         contest.judges.set(users[r["email"]] for r in people["people"] if r["role"] == "judge")
         entries = _submit_entries(contest, users)
         runs = Run.objects.filter(entry__contest=contest, status=Run.Status.QUEUED).count()
-        closes = timezone.localtime(contest.closes_at).strftime("%Y-%m-%d %H:%M")
+        closes = japan_time(contest.closes_at)
         self.stdout.write(
             self.style.SUCCESS(_("Demo created: %(city)s") % {"city": people["city"]})
         )
