@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.http import AuthenticatedHttpRequest
-from contest import pending_images, rules, selectors, services
+from contest import extensions, pending_images, rules, selectors, services
 from contest.forms import ACTION_SUBMIT, EntryForm
 from contest.models import Contest, Entry, SampleTask
 from contest.runs.selectors import entry_run_grid, may_retry_runs
@@ -52,9 +52,12 @@ def _change_refusal(entry: Entry) -> str | None:
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """What the platform is, and the contests open for entries now (signed in or not)."""
+    """What the platform is, and the contests open for entries now (signed in or not); for
+    a signed-in person, what later apps add (a judge's queue)."""
     open_contests = Contest.objects.accepting_entries().order_by("closes_at")
-    return render(request, "home.html", {"open_contests": open_contests})
+    user = request.user
+    sections = extensions.sections_for(extensions.HOME, user) if user.is_authenticated else []
+    return render(request, "home.html", {"open_contests": open_contests, "sections": sections})
 
 
 @login_required
@@ -320,11 +323,14 @@ def entry_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 if entry.status == Entry.Status.SUBMITTED
                 else _("Submit entry")
             ),
+            # What later apps add (an entrant's scores once the results are published).
+            "sections": extensions.entry_sections_for(request.user, entry),
         },
     )
 
 
-def _serve_image(file: FieldFile) -> FileResponse:
+def serve_image(file: FieldFile) -> FileResponse:
+    """An entry's stored image; judging serves the screenshot judges see through it."""
     if not file:
         raise Http404
     # The stored files are our own re-encodings, so the extension is the truth; anything
@@ -345,10 +351,10 @@ def _serve_image(file: FieldFile) -> FileResponse:
 @login_required
 @require_GET
 def entry_image(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
-    return _serve_image(_entry_for_viewer(request, pk).image)
+    return serve_image(_entry_for_viewer(request, pk).image)
 
 
 @login_required
 @require_GET
 def entry_thumbnail(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
-    return _serve_image(_entry_for_viewer(request, pk).thumbnail)
+    return serve_image(_entry_for_viewer(request, pk).thumbnail)

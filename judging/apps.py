@@ -5,3 +5,28 @@ from django.utils.translation import gettext_lazy as _
 class JudgingConfig(AppConfig):
     name = "judging"
     verbose_name = _("Judging")
+
+    def ready(self) -> None:
+        """Plug judging into the contest without contest importing judging (the data flows
+        one way). Judging owns no transition: it adds guards to two of them, makes the
+        assignments when judging starts, re-balances them when the judges change, and adds
+        sections to three pages."""
+        from contest import extensions
+        from contest.models import Contest
+        from judging import rules, sections, services
+
+        extensions.register_transition_guard(Contest.Status.RESULTS, rules.results_guard)
+        extensions.register_transition_guard(Contest.Status.PUBLISHED, rules.publish_guard)
+        extensions.register_transition_effect(Contest.Status.JUDGING, services.assignments_make)
+        extensions.register_judges_changed_effect(services.assignments_rebalance)
+        extensions.register_section(
+            extensions.HOME, "judging/sections/home.html", sections.judge_home
+        )
+        extensions.register_section(
+            extensions.ORGANISER_DASHBOARD,
+            "judging/sections/organiser_dashboard.html",
+            sections.organiser_dashboard,
+        )
+        extensions.register_entry_section(
+            "judging/sections/entrant_scores.html", sections.entrant_scores
+        )

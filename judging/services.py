@@ -1,0 +1,515 @@
+"""Judging writes: assignments, score sheets with their history, redacted copies, and the
+criteria and award tiers a contest is judged on. Keyword-only functions, no request.
+
+Every write that depends on the contest's stage holds the contest's row lock, as the
+lifecycle does when it moves the contest: a sheet cannot be submitted while judging is
+being closed, and each rule is checked on what is committed. Judges hear of new
+assignments by mail once the transaction commits (`judging.mails`); award decisions are in
+`judging.results.awards`.
+"""
+
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from contest.models import AwardTier, Contest, Criterion, Entry, EntryRevision, Run
+from contest.organise.services import award_tiers_create, criteria_create
+from judging.assignment import AssignmentImpossible, EntryRef, JudgeRef, assign, eligible
+from judging.mails import ASSIGNMENT_MAIL_TASK, mail_after_commit
+from judging.models import Assignment, Redaction, Score, ScoreSheet, ScoreSheetChange
+from judging.rules import assignment_change_refusal, criteria_lock_reason, sheet_change_refusal
+
+MAX_COMMENT_CHARS = 4000
+
+Status = Contest.Status
+
+
+def lock_contest(contest_id: int) -> Contest:
+    """The contest as committed, its row held until the transaction ends."""
+    return Contest.objects.select_for_update().get(pk=contest_id)
+
+
+def _refuse(reason: str | None, code: str) -> None:
+    if reason:
+        raise ValidationError(reason, code=code)
+
+
+# --- Assignment -----------------------------------------------------------------------------
+
+
+def assignment_seed(contest: Contest) -> int:
+    """The seed of the contest's assignment: its id, so the same contest gives the same
+    assignment every time (a re-balance included)."""
+    return contest.pk
+
+
+def judged_revisions(contest: Contest) -> list[EntryRevision]:
+    """What judging scores: each submitted entry's last submitted revision. Withdrawn and
+    never-submitted entries are left out."""
+    return list(
+        EntryRevision.objects.filter(
+            entry__contest=contest,
+            entry__status=Entry.Status.SUBMITTED,
+            number=F("entry__revision"),
+        )
+        .select_related("entry__author__department", "redaction")
+        .order_by("entry_id")
+    )
+
+
+def entry_ref(entry: Entry, title: str) -> EntryRef:
+    """The entry as the assignment sees it; `title` names it in a refusal."""
+    author = entry.author
+    return EntryRef(
+        id=entry.pk, author_id=author.pk, department_id=author.department_id, label=title
+    )
+
+
+def judge_refs(judges: Iterable[User]) -> list[JudgeRef]:
+    return [
+        JudgeRef(
+            id=judge.pk,
+            department_id=judge.department_id,
+            department_name=judge.department.name if judge.department else "",
+        )
+        for judge in judges
+    ]
+
+
+def _contest_judges(contest: Contest) -> list[User]:
+    return list(contest.judges.select_related("department").order_by("pk"))
+
+
+def assignment_plan(
+    contest: Contest,
+    revisions: list[EntryRevision],
+    judges: list[User],
+    keep: Mapping[int, Collection[int]] | None = None,
+) -> dict[int, list[int]]:
+    try:
+        return assign(
+            [entry_ref(revision.entry, revision.title) for revision in revisions],
+            judge_refs(judges),
+            k=contest.judges_per_entry,
+            recuse_same_department=contest.recuse_same_department,
+            seed=assignment_seed(contest),
+            keep=keep,
+        )
+    except AssignmentImpossible as error:
+        raise ValidationError(
+            [problem.message for problem in error.problems], code="assignment_impossible"
+        ) from error
+
+
+def assignments_make(contest: Contest) -> None:
+    """Give every judged entry k judges: the effect of moving the contest to judging.
+
+    Runs inside the status change's transaction (the contest row is locked); a constraint
+    that makes k impossible refuses the change with each entry's reason, and nothing is
+    stored. Judges get their mail once it commits.
+    """
+    revisions = judged_revisions(contest)
+    if not revisions:
+        return
+    plan = assignment_plan(contest, revisions, _contest_judges(contest))
+    by_entry = {revision.entry_id: revision for revision in revisions}
+    Assignment.objects.bulk_create(
+        Assignment(contest=contest, entry_id=entry_id, revision=by_entry[entry_id], judge_id=judge)
+        for entry_id, judges in plan.items()
+        for judge in judges
+    )
+    mail_after_commit(ASSIGNMENT_MAIL_TASK, contest, {j for js in plan.values() for j in js})
+
+
+def assignments_rebalance(contest: Contest) -> None:
+    """Re-assign the open work after the contest's judges changed (while judging).
+
+    Submitted and waived assignments of judges who stay are kept as they are (handed to the
+    assignment as `keep`); so are open ones a judge has started, when the balance allows.
+    A removed judge's open assignments go; their submitted sheets stay and still count.
+    Assignments an organiser added by hand are extra and left alone.
+    """
+    if contest.status != Status.JUDGING:
+        return
+    judges = _contest_judges(contest)
+    judge_ids = {judge.pk for judge in judges}
+    current = list(
+        Assignment.objects.filter(contest=contest).select_related(
+            "revision__entry__author", "sheet"
+        )
+    )
+    revisions = list({a.entry_id: a.revision for a in current}.values())
+    automatic = [a for a in current if not a.manual and a.judge_id in judge_ids]
+    done = [a for a in automatic if a.status != Assignment.Status.OPEN]
+    started = [a for a in automatic if a.status == Assignment.Status.OPEN and _has_sheet(a)]
+    try:
+        plan = assignment_plan(contest, revisions, judges, keep=_pairs(done + started))
+    except ValidationError:
+        # Keeping the drafts made the balance impossible: keep only what was submitted.
+        plan = assignment_plan(contest, revisions, judges, keep=_pairs(done))
+    wanted = {(entry_id, judge) for entry_id, js in plan.items() for judge in js}
+    existing = {(a.entry_id, a.judge_id): a for a in current}
+    gone = [
+        a.pk
+        for a in current
+        if a.status == Assignment.Status.OPEN
+        and (
+            a.judge_id not in judge_ids or (not a.manual and (a.entry_id, a.judge_id) not in wanted)
+        )
+    ]
+    Assignment.objects.filter(pk__in=gone).delete()
+    # A pair the organiser had added by hand now belongs to the balanced assignment.
+    Assignment.objects.filter(
+        pk__in=[existing[p].pk for p in wanted if p in existing and existing[p].manual]
+    ).update(manual=False)
+    by_entry = {revision.entry_id: revision for revision in revisions}
+    new = [pair for pair in wanted if pair not in existing]
+    Assignment.objects.bulk_create(
+        Assignment(contest=contest, entry_id=entry_id, revision=by_entry[entry_id], judge_id=judge)
+        for entry_id, judge in sorted(new)
+    )
+    mail_after_commit(ASSIGNMENT_MAIL_TASK, contest, {judge for _entry, judge in new})
+
+
+def _has_sheet(assignment: Assignment) -> bool:
+    try:
+        return assignment.sheet is not None
+    except ScoreSheet.DoesNotExist:
+        return False
+
+
+def _pairs(assignments: Iterable[Assignment]) -> dict[int, list[int]]:
+    keep: dict[int, list[int]] = {}
+    for assignment in assignments:
+        keep.setdefault(assignment.entry_id, []).append(assignment.judge_id)
+    return keep
+
+
+def assignment_add(*, contest: Contest, entry: Entry, judge: User) -> Assignment:
+    """One more judge for an entry, by an organiser's hand; the usual conflicts still apply."""
+    with transaction.atomic():
+        contest = lock_contest(contest.pk)
+        _refuse(assignment_change_refusal(contest), "not_judging")
+        if entry.contest_id != contest.pk:
+            raise ValidationError(_("This entry belongs to another contest."), code="other_contest")
+        revision = (
+            Assignment.objects.filter(entry=entry).values_list("revision_id", flat=True).first()
+        )
+        if revision is None:
+            raise ValidationError(
+                _("This entry is not being judged (it was not submitted when judging started)."),
+                code="not_judged",
+            )
+        if not contest.judges.filter(pk=judge.pk).exists():
+            raise ValidationError(
+                _("%(judge)s is not a judge of this contest. Add them in the settings first.")
+                % {"judge": judge.label},
+                code="not_a_judge",
+            )
+        _refuse(_conflict(contest, entry, judge), "conflict")
+        if Assignment.objects.filter(entry=entry, judge=judge).exists():
+            raise ValidationError(
+                _("%(judge)s is already assigned to this entry.") % {"judge": judge.label},
+                code="already_assigned",
+            )
+        assignment = Assignment.objects.create(
+            contest=contest, entry=entry, revision_id=revision, judge=judge, manual=True
+        )
+        mail_after_commit(ASSIGNMENT_MAIL_TASK, contest, {judge.pk})
+    return assignment
+
+
+def _conflict(contest: Contest, entry: Entry, judge: User) -> str | None:
+    (judge_ref,) = judge_refs([judge])
+    if eligible(
+        entry_ref(entry, entry.title),
+        judge_ref,
+        recuse_same_department=contest.recuse_same_department,
+    ):
+        return None
+    if judge.pk == entry.author_id:
+        return _("%(judge)s wrote this entry, and nobody judges their own entry.") % {
+            "judge": judge.label
+        }
+    return _(
+        "%(judge)s works in the same department as the author (%(department)s), and this "
+        "contest keeps judges away from their own department's entries."
+    ) % {"judge": judge.label, "department": judge_ref.department_name}
+
+
+def assignment_remove(*, assignment: Assignment) -> None:
+    """Take an open assignment away (with any draft); submitted sheets always stay."""
+    with transaction.atomic():
+        _refuse(assignment_change_refusal(lock_contest(assignment.contest_id)), "not_judging")
+        removed, _detail = Assignment.objects.filter(
+            pk=assignment.pk, status=Assignment.Status.OPEN
+        ).delete()
+        if not removed:
+            raise ValidationError(
+                _(
+                    "Only an assignment that is still to be scored can be removed; a submitted "
+                    "or waived one stays on record."
+                ),
+                code="not_open",
+            )
+
+
+def assignment_waive(*, assignment: Assignment, reason: str, by: User) -> None:
+    """The judge will not score this entry (ill, a conflict found late…); the reason stays."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(_("Write why this assignment is waived."), code="reason_required")
+    with transaction.atomic():
+        _refuse(assignment_change_refusal(lock_contest(assignment.contest_id)), "not_judging")
+        changed = Assignment.objects.filter(pk=assignment.pk, status=Assignment.Status.OPEN).update(
+            status=Assignment.Status.WAIVED,
+            waived_reason=reason,
+            waived_by=by,
+            waived_at=timezone.now(),
+        )
+        if not changed:
+            raise ValidationError(
+                _("Only an assignment that is still to be scored can be waived."),
+                code="not_open",
+            )
+
+
+# --- Score sheets ---------------------------------------------------------------------------
+
+
+def level_key(criterion_id: int) -> str:
+    """The form field (and error key) of a criterion's level."""
+    return f"level_{criterion_id}"
+
+
+def comment_key(criterion_id: int) -> str:
+    return f"comment_{criterion_id}"
+
+
+@dataclass(frozen=True)
+class SheetInput:
+    """What a judge typed: a level per criterion (None: not chosen yet), comments."""
+
+    levels: Mapping[int, int | None]
+    comments: Mapping[int, str]
+    overall_comment: str
+
+
+class SheetOutcome(StrEnum):
+    SUBMITTED = "submitted"
+    CHANGED = "changed"
+    UNCHANGED = "unchanged"
+
+
+def _criteria(contest: Contest) -> list[Criterion]:
+    return list(Criterion.objects.filter(contest=contest).order_by("position", "pk"))
+
+
+def _check_input(criteria: list[Criterion], data: SheetInput, *, complete: bool) -> None:
+    """Every level on its criterion's scale; on submit, a level for every criterion."""
+    errors: dict[str, list[ValidationError]] = {}
+    for criterion in criteria:
+        level = data.levels.get(criterion.pk)
+        if level is None:
+            if complete:
+                errors[level_key(criterion.pk)] = [
+                    ValidationError(
+                        _("Choose a level for “%(criterion)s”.") % {"criterion": criterion.name},
+                        code="missing",
+                    )
+                ]
+        elif level not in criterion.scale:
+            errors[level_key(criterion.pk)] = [
+                ValidationError(
+                    _(
+                        "%(level)d is not a level of “%(criterion)s”: choose from %(min)d to "
+                        "%(max)d."
+                    )
+                    % {
+                        "level": level,
+                        "criterion": criterion.name,
+                        "min": criterion.scale_min,
+                        "max": criterion.scale_max,
+                    },
+                    code="out_of_scale",
+                )
+            ]
+        if len(data.comments.get(criterion.pk, "")) > MAX_COMMENT_CHARS:
+            errors[comment_key(criterion.pk)] = [_too_long()]
+    if len(data.overall_comment) > MAX_COMMENT_CHARS:
+        errors["overall_comment"] = [_too_long()]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _too_long() -> ValidationError:
+    return ValidationError(
+        _("Keep a comment under %(max)d characters.") % {"max": MAX_COMMENT_CHARS},
+        code="too_long",
+    )
+
+
+def _editable(assignment: Assignment, by: User) -> tuple[Contest, Assignment]:
+    """The locked contest and the assignment as committed, once `by` may change its sheet."""
+    contest = lock_contest(assignment.contest_id)
+    fresh = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    if fresh.judge_id != by.pk:
+        # The views never get here (they 404); a caller that does is refused all the same.
+        raise ValidationError(_("This score sheet belongs to another judge."), code="not_yours")
+    _refuse(sheet_change_refusal(fresh, contest), "closed")
+    return contest, fresh
+
+
+def sheet_values(sheet: ScoreSheet, scores: Iterable[Score]) -> dict[str, object]:
+    """A sheet as its history records it (JSON keys are strings)."""
+    ordered = sorted(scores, key=lambda score: score.criterion_id)
+    return {
+        "scores": {str(s.criterion_id): s.level for s in ordered},
+        "comments": {str(s.criterion_id): s.comment for s in ordered},
+        "overall": sheet.overall_comment,
+    }
+
+
+def _write(sheet: ScoreSheet, criteria: list[Criterion], data: SheetInput) -> list[Score]:
+    existing = {score.criterion_id: score for score in sheet.scores.all()}
+    changed, created = [], []
+    for criterion in criteria:
+        level = data.levels.get(criterion.pk)
+        comment = data.comments.get(criterion.pk, "").strip()
+        score = existing.get(criterion.pk)
+        if score is None:
+            created.append(Score(sheet=sheet, criterion=criterion, level=level, comment=comment))
+        elif (score.level, score.comment) != (level, comment):
+            score.level, score.comment = level, comment
+            changed.append(score)
+    Score.objects.bulk_create(created)
+    Score.objects.bulk_update(changed, ["level", "comment"])
+    sheet.overall_comment = data.overall_comment.strip()
+    sheet.save(update_fields=["overall_comment", "submitted_at", "updated_at"])
+    return [*existing.values(), *created]
+
+
+def sheet_save_draft(*, assignment: Assignment, data: SheetInput, by: User) -> ScoreSheet:
+    """Keep what the judge has chosen so far; a draft may leave levels empty."""
+    with transaction.atomic():
+        contest, assignment = _editable(assignment, by)
+        sheet, _created = ScoreSheet.objects.get_or_create(assignment=assignment)
+        if sheet.is_submitted:
+            raise ValidationError(
+                _(
+                    "This sheet is already submitted: change it and press “Save changes”, "
+                    "so the change is recorded."
+                ),
+                code="submitted",
+            )
+        criteria = _criteria(contest)
+        _check_input(criteria, data, complete=False)
+        _write(sheet, criteria, data)
+    return sheet
+
+
+def sheet_submit(*, assignment: Assignment, data: SheetInput, by: User) -> SheetOutcome:
+    """Submit the sheet, or change a submitted one (recorded: who, when, before, after).
+
+    Returns a `SheetOutcome`. Incomplete or out-of-scale input stores nothing.
+    """
+    with transaction.atomic():
+        contest, assignment = _editable(assignment, by)
+        criteria = _criteria(contest)
+        _check_input(criteria, data, complete=True)
+        sheet, _created = ScoreSheet.objects.get_or_create(assignment=assignment)
+        before = sheet_values(sheet, sheet.scores.all()) if sheet.is_submitted else None
+        first = before is None
+        if first:
+            sheet.submitted_at = timezone.now()
+        after = sheet_values(sheet, _write(sheet, criteria, data))
+        if first:
+            Assignment.objects.filter(pk=assignment.pk).update(status=Assignment.Status.SUBMITTED)
+            return SheetOutcome.SUBMITTED
+        if before == after:
+            return SheetOutcome.UNCHANGED
+        ScoreSheetChange.objects.create(
+            sheet=sheet, changed_by=by, old_values=before, new_values=after
+        )
+        return SheetOutcome.CHANGED
+
+
+# --- Redacted copies ------------------------------------------------------------------------
+
+
+def redaction_save(
+    *,
+    revision: EntryRevision,
+    fields: Mapping[str, str],
+    outputs: Mapping[int, str],
+    by: User,
+) -> Redaction:
+    """Store the copy judges read instead of the revision; the original stays as it was.
+
+    `fields` has Redaction's text fields; `outputs` the redacted output of any of the
+    revision's runs (an output left as it was is not stored).
+    """
+    with transaction.atomic():
+        contest = lock_contest(revision.entry.contest_id)
+        if contest.status not in (Status.OPEN, Status.JUDGING):
+            raise ValidationError(
+                _(
+                    "Redacted copies are written before and during judging; this contest is "
+                    "“%(status)s”."
+                )
+                % {"status": contest.get_status_display()},
+                code="closed",
+            )
+        if not fields.get("title", "").strip() or not fields.get("prompt_template", "").strip():
+            raise ValidationError(
+                _("The title and the prompt cannot be empty, even in a redacted copy."),
+                code="required",
+            )
+        originals = dict(Run.objects.filter(revision=revision).values_list("pk", "output"))
+        changed_outputs = {
+            str(run_id): text
+            for run_id, text in outputs.items()
+            if run_id in originals and text != originals[run_id]
+        }
+        redaction, _created = Redaction.objects.update_or_create(
+            revision=revision,
+            defaults={
+                **{name: fields.get(name, "") for name in Redaction.TEXT_FIELDS},
+                "outputs": changed_outputs,
+                "redacted_by": by,
+            },
+        )
+    return redaction
+
+
+# --- Criteria and award tiers ---------------------------------------------------------------
+
+
+def criteria_replace(
+    *,
+    contest: Contest,
+    criteria: Sequence[Mapping[str, Any]],
+    tiers: Sequence[Mapping[str, Any]],
+) -> None:
+    """Make the contest's criteria and award tiers exactly these, in order.
+
+    Only until a judge starts a sheet or an award is decided (`criteria_lock_reason`), so
+    no score or decision refers to the rows replaced here.
+    """
+    if not criteria:
+        raise ValidationError(_("Keep at least one criterion."), code="no_criteria")
+    with transaction.atomic():
+        contest = lock_contest(contest.pk)
+        _refuse(criteria_lock_reason(contest), "locked")
+        Criterion.objects.filter(contest=contest).delete()
+        AwardTier.objects.filter(contest=contest).delete()
+        criteria_create(contest=contest, criteria=criteria)
+        award_tiers_create(contest=contest, tiers=tiers)
