@@ -7,7 +7,7 @@ queue on the home page — the later app registers a function here from its
 `AppConfig.ready()`, and contest calls whatever is registered.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +23,9 @@ Effect = Callable[[Contest], None]
 SectionContext = Callable[[User, Contest | None], dict[str, Any] | None]
 # The same for a section of an entry's page.
 EntrySectionContext = Callable[[User, Entry], dict[str, Any] | None]
+# What a later app adds to `seed_demo`, given the demo's people by login name; the lines
+# it returns are printed in the summary.
+DemoStep = Callable[[Mapping[str, User]], list[str]]
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,7 @@ class Registry:
     judges_changed: list[Effect] = field(default_factory=list)
     sections: dict[str, list[Section]] = field(default_factory=dict)
     entry_sections: list[EntrySection] = field(default_factory=list)
+    demo_steps: list[DemoStep] = field(default_factory=list)
 
 
 registry = Registry()
@@ -68,6 +72,11 @@ def register_judges_changed_effect(effect: Effect) -> None:
 
 def register_section(place: str, template: str, context: SectionContext) -> None:
     registry.sections.setdefault(place, []).append(Section(template, context))
+
+
+def register_demo_step(step: DemoStep) -> None:
+    """`step` runs in `seed_demo` after the demo's open contest, in the same transaction."""
+    registry.demo_steps.append(step)
 
 
 def register_entry_section(template: str, context: EntrySectionContext) -> None:
@@ -112,3 +121,7 @@ def entry_sections_for(user: User, entry: Entry) -> list[tuple[str, dict[str, An
         if context is not None:
             shown.append((section.template, context))
     return shown
+
+
+def demo_steps_run(people: Mapping[str, User]) -> list[str]:
+    return [line for step in registry.demo_steps for line in step(people)]

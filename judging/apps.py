@@ -9,11 +9,12 @@ class JudgingConfig(AppConfig):
     def ready(self) -> None:
         """Plug judging into the contest without contest importing judging (the data flows
         one way). Judging owns no transition: it adds guards to two of them, makes the
-        assignments when judging starts, re-balances them when the judges change, and adds
-        sections to three pages."""
+        assignments when judging starts, re-balances them when the judges change, adds
+        sections to three pages, and an earlier, judged contest to the demo."""
         from contest import extensions
         from contest.models import Contest
         from judging import rules, sections, services
+        from judging.demo import seed_earlier_contest
 
         extensions.register_transition_guard(Contest.Status.RESULTS, rules.results_guard)
         extensions.register_transition_guard(Contest.Status.PUBLISHED, rules.publish_guard)
@@ -30,3 +31,4 @@ class JudgingConfig(AppConfig):
         extensions.register_entry_section(
             "judging/sections/entrant_scores.html", sections.entrant_scores
         )
+        extensions.register_demo_step(seed_earlier_contest)

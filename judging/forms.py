@@ -65,6 +65,7 @@ class ScoreSheetForm(forms.Form):
                 label=criterion.name,
                 choices=choices,
                 coerce=int,
+                empty_value=None,
                 required=False,
                 widget=forms.RadioSelect,
                 error_messages={

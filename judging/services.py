@@ -79,6 +79,7 @@ def judge_refs(judges: Iterable[User]) -> list[JudgeRef]:
             id=judge.pk,
             department_id=judge.department_id,
             department_name=judge.department.name if judge.department else "",
+            label=judge.label,
         )
         for judge in judges
     ]
@@ -133,28 +134,33 @@ def assignments_rebalance(contest: Contest) -> None:
     """Re-assign the open work after the contest's judges changed (while judging).
 
     Submitted and waived assignments of judges who stay are kept as they are (handed to the
-    assignment as `keep`); so are open ones a judge has started, when the balance allows.
-    A removed judge's open assignments go; their submitted sheets stay and still count.
-    Assignments an organiser added by hand are extra and left alone.
+    assignment as `keep`, at most k per entry); so are open ones a judge has started, when
+    the balance allows. A removed judge's open assignments go; their submitted sheets stay
+    and still count. Assignments an organiser added by hand are extra and left alone.
+    Refused (the judges field names why) when the new judges cannot cover every entry.
     """
     if contest.status != Status.JUDGING:
         return
     judges = _contest_judges(contest)
     judge_ids = {judge.pk for judge in judges}
     current = list(
-        Assignment.objects.filter(contest=contest).select_related(
-            "revision__entry__author", "sheet"
-        )
+        Assignment.objects.filter(contest=contest)
+        .select_related("revision__entry__author", "sheet")
+        .order_by("pk")
     )
     revisions = list({a.entry_id: a.revision for a in current}.values())
     automatic = [a for a in current if not a.manual and a.judge_id in judge_ids]
     done = [a for a in automatic if a.status != Assignment.Status.OPEN]
     started = [a for a in automatic if a.status == Assignment.Status.OPEN and _has_sheet(a)]
+    k = contest.judges_per_entry
     try:
-        plan = assignment_plan(contest, revisions, judges, keep=_pairs(done + started))
-    except ValidationError:
-        # Keeping the drafts made the balance impossible: keep only what was submitted.
-        plan = assignment_plan(contest, revisions, judges, keep=_pairs(done))
+        try:
+            plan = assignment_plan(contest, revisions, judges, keep=_pairs(done + started, k))
+        except ValidationError:
+            # Keeping the drafts made it impossible: keep only what is submitted or waived.
+            plan = assignment_plan(contest, revisions, judges, keep=_pairs(done, k))
+    except ValidationError as error:
+        raise ValidationError({"judges": error.messages}, code="assignment_impossible") from error
     wanted = {(entry_id, judge) for entry_id, js in plan.items() for judge in js}
     existing = {(a.entry_id, a.judge_id): a for a in current}
     gone = [
@@ -186,10 +192,18 @@ def _has_sheet(assignment: Assignment) -> bool:
         return False
 
 
-def _pairs(assignments: Iterable[Assignment]) -> dict[int, list[int]]:
+def _pairs(assignments: Iterable[Assignment], k: int) -> dict[int, list[int]]:
+    """entry id → judges to keep, at most k each: submitted first, then waived, then begun.
+
+    More than k happen when a judge who had submitted comes back after their entries were
+    given to someone else; the extra submitted sheets stay all the same.
+    """
+    order: dict[str, int] = {Assignment.Status.SUBMITTED: 0, Assignment.Status.WAIVED: 1}
     keep: dict[int, list[int]] = {}
-    for assignment in assignments:
-        keep.setdefault(assignment.entry_id, []).append(assignment.judge_id)
+    for assignment in sorted(assignments, key=lambda a: (order.get(a.status, 2), a.pk)):
+        judges = keep.setdefault(assignment.entry_id, [])
+        if len(judges) < k:
+            judges.append(assignment.judge_id)
     return keep
 
 

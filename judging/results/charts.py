@@ -20,6 +20,8 @@ PAD_TOP = 16
 PAD_BOTTOM = 56
 COLUMN_HEIGHT = 240
 ROW_HEIGHT = 22
+LABEL_WIDTH = 240  # an entry's title, cut to LABEL_CHARS, left of its interval
+LABEL_CHARS = 16
 DOT_JITTER = 6
 
 
@@ -140,7 +142,7 @@ class IntervalChart:
 
 def interval_chart(rows: Sequence[tuple[str, int, int, int]], count: int) -> IntervalChart:
     """(label, rank, best rank, worst rank) per entry, ranks 1..`count` left to right."""
-    left, right = PAD_LEFT + 160, WIDTH - PAD_RIGHT
+    left, right = LABEL_WIDTH, WIDTH - PAD_RIGHT
     span = max(count - 1, 1)
 
     def x(rank: int) -> float:
@@ -150,7 +152,7 @@ def interval_chart(rows: Sequence[tuple[str, int, int, int]], count: int) -> Int
     for index, (label, rank, low, high) in enumerate(rows):
         shown.append(
             IntervalRow(
-                label=label,
+                label=label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1] + "…",
                 y=PAD_TOP + ROW_HEIGHT * index + ROW_HEIGHT / 2,
                 x_low=x(low),
                 x_high=x(high),

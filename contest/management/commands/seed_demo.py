@@ -3,7 +3,9 @@
 Idempotent: when the demo contest exists, nothing changes and the logins are printed
 again. Everything else comes from the data files in `contest/demo/`; the contest goes
 through the bundle importer and the entries through `entry_submit`, so the demo is made
-exactly as real use makes it, runs queued included.
+exactly as real use makes it, runs queued included. Later apps add their part through
+`contest.extensions.register_demo_step` (judging: an earlier contest, judged, with its
+awards decided), in the same transaction.
 """
 
 import json
@@ -19,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Department, User
+from contest import extensions
 from contest.models import Contest, Entry, EntryRevision, Run
 from contest.organise.bundle import bundle_import
 from contest.services import entry_submit
@@ -154,6 +157,7 @@ class Command(BaseCommand):
                 "model": contest.model_name,
             },
         ]
+        lines += extensions.demo_steps_run(users)
         for line in lines:
             self.stdout.write("  " + line)
 
