@@ -8,7 +8,7 @@ class JudgingConfig(AppConfig):
 
     def ready(self) -> None:
         """Plug judging into the contest without contest importing judging (the data flows
-        one way). Judging owns no transition: it adds guards to two of them, makes the
+        one way). Judging owns no transition: it adds guards to three of them, makes the
         assignments when judging starts, re-balances them when the judges change, adds
         sections to three pages, and an earlier, judged contest to the demo."""
         from contest import extensions
@@ -16,6 +16,7 @@ class JudgingConfig(AppConfig):
         from judging import rules, sections, services
         from judging.demo import seed_earlier_contest
 
+        extensions.register_transition_guard(Contest.Status.JUDGING, rules.judging_guard)
         extensions.register_transition_guard(Contest.Status.RESULTS, rules.results_guard)
         extensions.register_transition_guard(Contest.Status.PUBLISHED, rules.publish_guard)
         extensions.register_transition_effect(Contest.Status.JUDGING, services.assignments_make)

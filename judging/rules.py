@@ -9,7 +9,7 @@ from django.db.models import Count
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
-from contest.models import Contest
+from contest.models import Contest, Entry
 from judging.models import Assignment, AwardDecision, ScoreSheet
 
 Status = Contest.Status
@@ -73,6 +73,24 @@ def awards_change_refusal(contest: Contest) -> str | None:
 
 
 # --- Lifecycle guards (registered in JudgingConfig.ready) --------------------------------
+
+
+def judging_guard(contest: Contest) -> str | None:
+    """Too few judges for the entries submitted: said before the button is pressed. Every
+    other reason the assignment could fail is given when judging starts (and on the
+    assignments page while the contest is open)."""
+    if not contest.entries.filter(status=Entry.Status.SUBMITTED).exists():
+        return None
+    judges = contest.judges.count()
+    if judges >= contest.judges_per_entry:
+        return None
+    return ngettext(
+        "Each entry needs %(k)d judges, but %(count)d judge is chosen. Choose more judges in "
+        "the settings, or lower the number of judges per entry.",
+        "Each entry needs %(k)d judges, but %(count)d judges are chosen. Choose more judges "
+        "in the settings, or lower the number of judges per entry.",
+        judges,
+    ) % {"k": contest.judges_per_entry, "count": judges}
 
 
 def results_guard(contest: Contest) -> str | None:

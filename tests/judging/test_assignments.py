@@ -10,7 +10,7 @@ from django.utils import translation
 
 from accounts.models import User
 from contest.models import Contest, Entry, EntryRevision
-from contest.organise.lifecycle import TransitionError, contest_transition
+from contest.organise.lifecycle import TransitionError, allowed_transitions, contest_transition
 from contest.organise.services import contest_save
 from contest.services import entry_submit
 from judging import services
@@ -310,3 +310,15 @@ def test_assignments_change_by_hand_only_while_judging(organiser: User) -> None:
     assert assignment is not None
     with pytest.raises(ValidationError, match="only while the contest is being judged"):
         services.assignment_remove(assignment=assignment)
+
+
+@pytest.mark.django_db
+def test_the_dashboard_says_before_judging_when_there_are_too_few_judges(judge: User) -> None:
+    contest = _open_contest(k=2)
+    contest.judges.set([judge])
+    (judging,) = [t for t in allowed_transitions(contest) if t.status == Status.JUDGING]
+    assert judging.ok  # nothing submitted yet: nothing to assign
+    submitted_entries(contest, [factories.make_user(department=factories.make_department())])
+    (judging,) = [t for t in allowed_transitions(contest) if t.status == Status.JUDGING]
+    assert not judging.ok
+    assert "Each entry needs 2 judges, but 1 judge is chosen." in judging.reason
