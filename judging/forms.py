@@ -323,8 +323,7 @@ class AwardsForm(forms.Form):
             for place in range(tier.count):
                 key = place_key(tier.pk, place)
                 self.fields[key] = forms.CharField(
-                    label=gettext("%(tier)s, place %(place)d")
-                    % {"tier": tier.name, "place": place + 1},
+                    label=gettext("Place %(place)d") % {"place": place + 1},
                     required=False,
                     widget=forms.Select(choices=options),
                 )

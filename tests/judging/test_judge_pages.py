@@ -262,7 +262,7 @@ def test_refusals_are_in_japanese_for_a_japanese_reader(client: Client, scene: S
         {**_form(scene, [4, 4, None, 3, 3]), "action": "submit"},
     )
     third = scene.contest.criteria.all()[2]
-    assert f"「{third.name_ja}」のレベルを選んでください。" in response.content.decode()
+    assert f"「{third.name_ja}」の段階を選んでください。" in response.content.decode()
 
 
 def _png() -> SimpleUploadedFile:

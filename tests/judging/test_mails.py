@@ -47,8 +47,8 @@ def test_the_mail_is_japanese_for_a_judge_who_reads_japanese(scene: Scene) -> No
     judge = _judge_with_work(scene)
     tasks.send_assignment_mail(scene.contest.pk, judge.pk)
     (message,) = mail.outbox
-    assert "審査" in message.subject
-    assert "様" in message.body
+    assert message.subject == f"[プロンプトコンテスト] 審査のお願い: {scene.contest.title}"
+    assert message.body.startswith(f"{judge.label} 様")
 
 
 @pytest.mark.django_db
@@ -85,7 +85,7 @@ def test_reminders_go_to_judges_behind_and_say_how_many_are_left(
     tasks.send_reminder_mail(scene.contest.pk, behind.pk)
     (message,) = mail.outbox
     assert message.to == [behind.email]
-    assert f"{open_count} 件" in message.body or str(open_count) in message.body
+    assert f"担当{open_count}件のうち、まだ{open_count}件が未採点です。" in message.body
 
 
 @pytest.mark.django_db
