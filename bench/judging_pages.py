@@ -26,6 +26,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.db import connection, reset_queries  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
@@ -79,6 +80,7 @@ def main() -> None:
 
     # As in production: no query log or debug pages in the way of the timings.
     setup_test_environment(debug=False)
+    settings.VAR_DIR.mkdir(parents=True, exist_ok=True)  # SQLite's test database is there
     old_name = connection.settings_dict["NAME"]
     connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:

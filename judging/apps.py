@@ -13,14 +13,15 @@ class JudgingConfig(AppConfig):
         sections to three pages, and an earlier, judged contest to the demo."""
         from contest import extensions
         from contest.models import Contest
-        from judging import rules, sections, services
+        from judging import rules, sections
+        from judging.assign import services as assign
         from judging.demo import seed_earlier_contest
 
         extensions.register_transition_guard(Contest.Status.JUDGING, rules.judging_guard)
         extensions.register_transition_guard(Contest.Status.RESULTS, rules.results_guard)
         extensions.register_transition_guard(Contest.Status.PUBLISHED, rules.publish_guard)
-        extensions.register_transition_effect(Contest.Status.JUDGING, services.assignments_make)
-        extensions.register_judges_changed_effect(services.assignments_rebalance)
+        extensions.register_transition_effect(Contest.Status.JUDGING, assign.assignments_make)
+        extensions.register_judges_changed_effect(assign.assignments_rebalance)
         extensions.register_section(
             extensions.HOME, "judging/sections/home.html", sections.judge_home
         )

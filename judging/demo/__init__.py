@@ -32,7 +32,14 @@ from judging.results.ranking import contest_results
 DATA = Path(__file__).resolve().parent / "earlier.json"
 
 
-def _entries(contest: Contest, rows: list[dict[str, Any]], people: Mapping[str, User]) -> None:
+def entries_submit(
+    contest: Contest, rows: list[dict[str, Any]], people: Mapping[str, User]
+) -> None:
+    """Submit `earlier.json`'s entries (as their authors in `people`) with their runs done.
+
+    The browser test scores these too, so the README's picture of a score sheet shows a
+    real-looking entry.
+    """
     categories = {category.name: category for category in contest.categories.all()}
     tasks = list(contest.sample_tasks.all())
     fields = ("title", "purpose", "system_prompt", "prompt_template", "usage_notes")
@@ -158,7 +165,7 @@ def seed_earlier_contest(people: Mapping[str, User]) -> list[str]:
     }
     contest = bundle_import(data=bundle, created_by=people["organiser"]).contest
     contest.judges.set(people[login] for login in data["judges"])
-    _entries(contest, data["entries"], people)
+    entries_submit(contest, data["entries"], people)
     _redact(contest, data, people)
     _close(contest, data)
     contest_transition(contest=contest, to_status=Contest.Status.JUDGING)

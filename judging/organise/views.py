@@ -14,6 +14,8 @@ from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import organiser_required
 from contest.models import Contest, Entry
 from judging import mails, selectors, services
+from judging.assign import selectors as assign_selectors
+from judging.assign import services as assign_services
 from judging.forms import (
     AddJudgeForm,
     CriterionFormSet,
@@ -92,9 +94,11 @@ def judging_criteria(request: AuthenticatedHttpRequest, slug: str) -> HttpRespon
 def judging_assignments(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """Entries × judges with each assignment's state, and every judge's progress."""
     contest = _contest_for_organiser(slug)
-    matrix = selectors.assignment_matrix(contest, request.GET.get("page"))
+    matrix = assign_selectors.assignment_matrix(contest, request.GET.get("page"))
     preview = (
-        selectors.assignment_preview(contest) if contest.status == Contest.Status.OPEN else None
+        assign_selectors.assignment_preview(contest)
+        if contest.status == Contest.Status.OPEN
+        else None
     )
     context = {
         "contest": contest,
@@ -110,7 +114,7 @@ def judging_assignments(request: AuthenticatedHttpRequest, slug: str) -> HttpRes
 def judging_entry(request: AuthenticatedHttpRequest, slug: str, entry_id: int) -> HttpResponse:
     """One entry's judges, their sheets with every recorded change, and the hand tools."""
     contest = _contest_for_organiser(slug)
-    judging = selectors.entry_judging(contest, entry_id)
+    judging = assign_selectors.entry_judging(contest, entry_id)
     context = {
         "contest": contest,
         "judging": judging,
@@ -134,7 +138,7 @@ def judging_assignment_add(
     else:
         judge = form.cleaned_data["judge"]
         try:
-            services.assignment_add(contest=contest, entry=entry, judge=judge)
+            assign_services.assignment_add(contest=contest, entry=entry, judge=judge)
         except ValidationError as error:
             _refusal_messages(request, error)
         else:
@@ -152,7 +156,7 @@ def judging_assignment_remove(
     contest = _contest_for_organiser(slug)
     assignment = _assignment_for_organiser(contest, pk)
     try:
-        services.assignment_remove(assignment=assignment)
+        assign_services.assignment_remove(assignment=assignment)
     except ValidationError as error:
         _refusal_messages(request, error)
     else:
@@ -173,7 +177,7 @@ def judging_assignment_waive(request: AuthenticatedHttpRequest, slug: str, pk: i
         messages.error(request, _("Write why this assignment is waived."))
         return redirect("judging_entry", contest.slug, assignment.entry_id)
     try:
-        services.assignment_waive(
+        assign_services.assignment_waive(
             assignment=assignment, reason=form.cleaned_data["reason"], by=request.user
         )
     except ValidationError as error:

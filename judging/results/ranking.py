@@ -14,13 +14,21 @@ from judging.aggregation import (
     CriterionSpec,
     EntryResult,
     JudgeSummary,
+    Ranking,
     SheetScores,
     rank,
 )
+from judging.assign.services import assignment_seed
 from judging.models import Assignment, Score
-from judging.services import assignment_seed
 
 BOOTSTRAP_ROUNDS = 1000
+DASH = "—"
+
+
+def shown(value: float | None, places: int = 2) -> str:
+    """A score as the page shows it; formatted here, because 2,000 rows of the template's
+    floatformat would be most of the page's time."""
+    return DASH if value is None else f"{value:.{places}f}"
 
 
 @dataclass(frozen=True)
@@ -36,6 +44,18 @@ class RankedEntry:
     @property
     def withdrawn(self) -> bool:
         return self.entry.status == Entry.Status.WITHDRAWN
+
+    @property
+    def cells(self) -> list[str]:
+        """Normalised, raw, the rank interval, then each criterion's mean, as shown."""
+        result = self.result
+        interval = f"{result.rank_low}–{result.rank_high}" if result.rank_low else DASH
+        return [
+            shown(result.normalised),
+            shown(result.raw),
+            interval,
+            *(shown(mean, 1) for mean in self.means),
+        ]
 
 
 @dataclass(frozen=True)
@@ -93,6 +113,15 @@ def _sheets(contest: Contest) -> list[SheetScores]:
     ]
 
 
+def _unranked(entry_ids: list[int]) -> Ranking:
+    """A contest without criteria (its organiser removed them): nothing can be scored."""
+    results = [
+        EntryResult(entry_id, None, None, None, False, None, None, {}, 0, None, True, False)
+        for entry_id in entry_ids
+    ]
+    return Ranking(results=results, judges=[], agreement=Agreement(None, {}, ""))
+
+
 def contest_results(contest: Contest) -> Results:
     criteria = list(Criterion.objects.filter(contest=contest).order_by("position", "pk"))
     revisions = {
@@ -101,13 +130,17 @@ def contest_results(contest: Contest) -> Results:
         .distinct()
         .select_related("entry__author__department")
     }
-    ranking = rank(
-        _sheets(contest),
-        [CriterionSpec(c.pk, float(c.weight), c.scale_min, c.scale_max) for c in criteria],
-        entry_ids=sorted(revisions),
-        k=contest.judges_per_entry,
-        seed=assignment_seed(contest),
-        bootstrap_rounds=BOOTSTRAP_ROUNDS,
+    ranking = (
+        rank(
+            _sheets(contest),
+            [CriterionSpec(c.pk, float(c.weight), c.scale_min, c.scale_max) for c in criteria],
+            entry_ids=sorted(revisions),
+            k=contest.judges_per_entry,
+            seed=assignment_seed(contest),
+            bootstrap_rounds=BOOTSTRAP_ROUNDS,
+        )
+        if criteria
+        else _unranked(sorted(revisions))
     )
     judges = User.objects.in_bulk([summary.judge_id for summary in ranking.judges])
     return Results(

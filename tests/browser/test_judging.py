@@ -4,22 +4,26 @@
 the score sheet (1280 px wide) while the test runs.
 """
 
+import json
 import os
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from urllib.parse import parse_qs
 
 import pytest
-from allauth.account.models import EmailAddress
 from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import Page, Response, expect
 
 from accounts.models import User
 from contest.models import Contest
+from contest.organise.bundle import bundle_import
+from contest.organise.lifecycle import contest_transition
+from judging import demo
 from judging.models import Assignment, AwardDecision, Score
 from tests import factories
 from tests.browser.conftest import PageEvents, sign_in, snap, ui_text
-from tests.judging.scenes import Scene, judged_contest
 
 pytestmark = pytest.mark.browser
 
@@ -27,14 +31,25 @@ SCREENSHOT = os.environ.get("SCORE_SHEET_SCREENSHOT", "")
 
 
 @pytest.fixture
-def scene(transactional_db: None) -> Scene:
-    scene = judged_contest(entries=2, judges=1, k=1, departments=2, recuse_same_department=False)
-    judge = scene.judges[0]
-    judge.display_name = "審査 一郎"
-    judge.set_password(factories.PASSWORD)
-    judge.save()
-    EmailAddress.objects.create(user=judge, email=judge.email, verified=True, primary=True)
-    return scene
+def contest(transactional_db: None, judge: User) -> Contest:
+    """Two entries of the demo's earlier contest, being judged by one judge."""
+    data = json.loads(demo.DATA.read_text(encoding="utf-8"))
+    now = timezone.now()
+    bundle = {
+        **data["bundle"],
+        "opens_at": (now - timedelta(days=1)).isoformat(),
+        "closes_at": (now + timedelta(days=1)).isoformat(),
+        "judges_per_entry": 1,
+    }
+    contest = bundle_import(data=bundle).contest
+    contest.judges.set([judge])
+    rows = data["entries"][:2]
+    authors = {
+        row["author"]: factories.make_user(department=factories.make_department()) for row in rows
+    }
+    demo.entries_submit(contest, rows, authors)
+    contest_transition(contest=contest, to_status=Contest.Status.JUDGING)
+    return contest
 
 
 def _choose_levels(page: Page, levels: list[int]) -> None:
@@ -66,9 +81,8 @@ def _checked_levels(page: Page) -> list[str]:
 
 
 def test_a_judge_scores_two_entries_with_the_keyboard_and_the_organiser_awards_a_prize(
-    page: Page, page_events: PageEvents, scene: Scene, organiser: User
+    page: Page, page_events: PageEvents, contest: Contest, judge: User, organiser: User
 ) -> None:
-    judge = scene.judges[0]
     sign_in(page, judge)
     page.goto(reverse("judging_home"))
     next_entry = page.locator("main a.button", has_text=ui_text("Score the next entry"))
@@ -85,7 +99,12 @@ def test_a_judge_scores_two_entries_with_the_keyboard_and_the_organiser_awards_a
     page.keyboard.press("Escape")
     expect(page.locator("#autosave-status")).to_contain_text(re.compile(r"\d\d:\d\d:\d\d"))
     if SCREENSHOT:
+        # The outputs side by side with their task, beside the criteria being scored.
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.evaluate("document.getElementById('runs-heading').scrollIntoView()")
+        page.evaluate("document.querySelector('.sheet-scores').scrollTop = 0")
         page.screenshot(path=SCREENSHOT)
+        page.set_viewport_size({"width": 1280, "height": 720})
     snap(page, "judging-1-draft")
 
     page.reload()
@@ -118,7 +137,6 @@ def test_a_judge_scores_two_entries_with_the_keyboard_and_the_organiser_awards_a
     # The organiser closes judging, reads the ranking and confirms the grand prize.
     page.context.clear_cookies()
     sign_in(page, organiser)
-    contest = scene.contest
     page.goto(reverse("organiser_contest", args=[contest.slug]))
     page.locator("main form.transition:has(input[value=results]) button").click()
     expect(page.locator("main h1 .badge.results")).to_be_visible()

@@ -14,6 +14,7 @@ from contest.organise.lifecycle import TransitionError, allowed_transitions, con
 from contest.organise.services import contest_save
 from contest.services import entry_submit
 from judging import services
+from judging.assign import services as assign
 from judging.models import Assignment, ScoreSheet
 from judging.services import SheetInput
 from tests import factories
@@ -119,9 +120,9 @@ def test_the_assignment_is_the_same_each_time_for_a_contest() -> None:
     scene = judged_contest(entries=8, judges=5, k=2, departments=4)
     contest = scene.contest
     made = set(Assignment.objects.filter(contest=contest).values_list("entry_id", "judge_id"))
-    assert services.assignment_seed(contest) == contest.pk
-    plan = services.assignment_plan(
-        contest, services.judged_revisions(contest), list(contest.judges.order_by("pk"))
+    assert assign.assignment_seed(contest) == contest.pk
+    plan = assign.assignment_plan(
+        contest, assign.judged_revisions(contest), list(contest.judges.order_by("pk"))
     )
     assert {(e, j) for e, judges in plan.items() for j in judges} == made
 
@@ -251,17 +252,17 @@ def test_organiser_adds_a_judge_by_hand_and_the_usual_conflicts_still_apply(
     )
 
     with pytest.raises(ValidationError) as refused:
-        services.assignment_add(contest=contest, entry=entry, judge=colleague)
+        assign.assignment_add(contest=contest, entry=entry, judge=colleague)
     assert "same department" in refused.value.messages[0]
     with pytest.raises(ValidationError) as refused:
-        services.assignment_add(contest=contest, entry=entry, judge=entry.author)
+        assign.assignment_add(contest=contest, entry=entry, judge=entry.author)
     assert "not a judge of this contest" in refused.value.messages[0]
 
-    added = services.assignment_add(contest=contest, entry=entry, judge=outsider)
+    added = assign.assignment_add(contest=contest, entry=entry, judge=outsider)
     assert added.manual
     assert {a.revision_id for a in entry.assignments.all()} == {added.revision_id}
     with pytest.raises(ValidationError) as refused:
-        services.assignment_add(contest=contest, entry=entry, judge=outsider)
+        assign.assignment_add(contest=contest, entry=entry, judge=outsider)
     assert "already assigned" in refused.value.messages[0]
 
 
@@ -275,7 +276,7 @@ def test_a_judge_never_gets_their_own_entry_even_by_hand() -> None:
         contest=contest, entry=own, revision=own.revisions.get(), judge=scene.judges[1]
     )
     with pytest.raises(ValidationError) as refused:
-        services.assignment_add(contest=contest, entry=own, judge=judge)
+        assign.assignment_add(contest=contest, entry=own, judge=judge)
     assert "wrote this entry" in refused.value.messages[0]
 
 
@@ -285,13 +286,13 @@ def test_only_an_open_assignment_can_be_removed_or_waived(organiser: User) -> No
     first, second = Assignment.objects.filter(contest=scene.contest).order_by("pk")
     _submit(first)
     with pytest.raises(ValidationError, match="still to be scored can be removed"):
-        services.assignment_remove(assignment=first)
+        assign.assignment_remove(assignment=first)
     with pytest.raises(ValidationError, match="still to be scored can be waived"):
-        services.assignment_waive(assignment=first, reason="不在", by=organiser)
+        assign.assignment_waive(assignment=first, reason="不在", by=organiser)
     with pytest.raises(ValidationError, match="Write why"):
-        services.assignment_waive(assignment=second, reason="  ", by=organiser)
+        assign.assignment_waive(assignment=second, reason="  ", by=organiser)
 
-    services.assignment_waive(assignment=second, reason="利害関係が判明", by=organiser)
+    assign.assignment_waive(assignment=second, reason="利害関係が判明", by=organiser)
     second.refresh_from_db()
     assert (second.status, second.waived_reason, second.waived_by) == (
         Assignment.Status.WAIVED,
@@ -309,7 +310,7 @@ def test_assignments_change_by_hand_only_while_judging(organiser: User) -> None:
     assignment = Assignment.objects.filter(contest=scene.contest).first()
     assert assignment is not None
     with pytest.raises(ValidationError, match="only while the contest is being judged"):
-        services.assignment_remove(assignment=assignment)
+        assign.assignment_remove(assignment=assignment)
 
 
 @pytest.mark.django_db

@@ -320,3 +320,30 @@ def test_blind_check_flags_entries_naming_their_author_and_a_redaction_clears_th
         in organiser_client.get(reverse("judging_blind", args=[contest.slug])).content.decode()
     )
     assert clean.pk not in [r.revision.entry_id for r in page.context["rows"]]
+
+
+@pytest.mark.django_db
+def test_removing_judges_on_the_settings_page_that_would_leave_entries_uncovered_is_refused(
+    organiser_client: Client, scene: Scene
+) -> None:
+    contest = scene.contest
+    url = reverse("organiser_contest_edit", args=[contest.slug])
+    form = organiser_client.get(url).context["form"]
+    data = {
+        name: value
+        for name, value in form.initial.items()
+        if value is not None and name not in ("judges", "opens_at", "closes_at")
+    }
+    data.update(
+        opens_at=contest.opens_at.strftime("%Y-%m-%dT%H:%M"),
+        closes_at=contest.closes_at.strftime("%Y-%m-%dT%H:%M"),
+        judges=[scene.judges[0].pk],
+        recuse_same_department="on",
+    )
+    before = set(Assignment.objects.values_list("pk", "judge_id"))
+    response = organiser_client.post(url, data)
+    assert response.status_code == 200
+    judges_field = response.context["form"]["judges"]
+    assert any("judges per entry" in str(e) for e in judges_field.errors)
+    assert set(contest.judges.values_list("pk", flat=True)) == {j.pk for j in scene.judges}
+    assert set(Assignment.objects.values_list("pk", "judge_id")) == before
