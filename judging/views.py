@@ -101,16 +101,18 @@ def judging_sheet(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if not submitting:
         messages.success(request, _("Your draft was saved. It counts once you submit it."))
         return redirect("judging_sheet", assignment.pk)
-    messages.success(request, _outcome_message(outcome))
-    queue = selectors.judge_contest_queue(request.user, assignment.contest_id)
-    if queue.next is not None and outcome == services.SheetOutcome.SUBMITTED:
-        return redirect("judging_sheet", queue.next.assignment.pk)
-    return redirect("judging_home")
+    if outcome != services.SheetOutcome.SUBMITTED:
+        messages.success(request, _changed_message(outcome))
+        return redirect("judging_sheet", assignment.pk)
+    following = selectors.judge_contest_queue(request.user, assignment.contest_id).next
+    if following is None:
+        messages.success(request, _("Your scores were submitted: every sheet is in. Thank you!"))
+        return redirect("judging_home")
+    messages.success(request, _("Your scores were submitted. Here is the next entry to score."))
+    return redirect("judging_sheet", following.assignment.pk)
 
 
-def _outcome_message(outcome: services.SheetOutcome) -> str:
-    if outcome == services.SheetOutcome.SUBMITTED:
-        return _("Your scores were submitted. Here is the next entry to score.")
+def _changed_message(outcome: services.SheetOutcome) -> str:
     if outcome == services.SheetOutcome.CHANGED:
         return _("Your changes were saved and recorded.")
     return _("Nothing had changed, so nothing was recorded.")

@@ -193,13 +193,16 @@ def judging_assignment_waive(request: AuthenticatedHttpRequest, slug: str, pk: i
 @organiser_required
 @require_POST
 def judging_remind(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
-    """Mail a reminder to the chosen judges who still have entries to score (or to all)."""
+    """Mail a reminder to the judges ticked who still have entries to score."""
     contest = _contest_for_organiser(slug)
     if contest.status != Contest.Status.JUDGING:
         messages.error(request, _("Reminders are sent only while the contest is being judged."))
         return redirect("judging_assignments", contest.slug)
     chosen = [int(pk) for pk in request.POST.getlist("judge") if pk.isdigit()]
-    reminded = mails.judges_remind(contest=contest, judge_ids=chosen or None)
+    if not chosen:
+        messages.error(request, _("Tick the judges to remind first."))
+        return redirect("judging_assignments", contest.slug)
+    reminded = mails.judges_remind(contest=contest, judge_ids=chosen)
     if reminded:
         messages.success(
             request,

@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from accounts.models import User
-from contest.models import Contest
+from contest.models import Contest, Entry
+from contest.organise.lifecycle import contest_transition
 from judging.models import Assignment, AwardDecision, Redaction, Score, ScoreSheetChange
 
 DOMAIN = "@city.minatozaka.example.jp"
@@ -71,3 +72,11 @@ def test_every_judging_page_of_the_demo_has_something_to_show(seeded: str, clien
     client.force_login(_judge("judge1"))
     page = client.get(reverse("judging_home"))
     assert page.context["queues"][0].contest == contest
+
+
+@pytest.mark.django_db
+def test_the_demo_open_contest_can_move_to_judging_with_its_judges(seeded: str) -> None:
+    contest = Contest.objects.get(slug="r7-prompt-contest-1")
+    contest_transition(contest=contest, to_status=Contest.Status.JUDGING)
+    submitted = Entry.objects.filter(contest=contest, status=Entry.Status.SUBMITTED).count()
+    assert Assignment.objects.filter(contest=contest).count() == submitted * 2

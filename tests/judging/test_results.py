@@ -333,3 +333,22 @@ def test_after_publication_the_author_sees_their_scores_and_comments_without_jud
 def test_a_contest_with_an_unknown_slug_is_not_exported() -> None:
     with pytest.raises(Exception, match="There is no contest"):
         call_command("export_results", "nope", stdout=StringIO())
+
+
+@pytest.mark.django_db
+def test_an_award_refusal_is_in_japanese_for_a_japanese_reader(
+    client: Client, scored: Scene, organiser: User
+) -> None:
+    contest = _results_stage(scored)
+    ranked = [row.entry for row in contest_results(contest).ranked]
+    Entry.objects.filter(pk=ranked[0].pk).update(status=Entry.Status.WITHDRAWN)
+    grand = contest.award_tiers.all()[0]
+    client.force_login(organiser)
+    response = client.post(
+        reverse("judging_awards", args=[contest.slug]),
+        {place_key(grand.pk, 0): str(ranked[0].pk), f"{place_key(grand.pk, 0)}_rationale": "理由"},
+    )
+    assert f"「{ranked[0].title}」は取り下げられているため、受賞の対象にできません。" in (
+        response.content.decode()
+    )
+    assert not AwardDecision.objects.exists()
