@@ -3,8 +3,7 @@ whether the judges chosen could start judging, one entry's judges with their she
 history. Organisers only (they name judges and entrants); a fixed number of queries each.
 """
 
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
@@ -44,7 +43,6 @@ class JudgeProgress:
 class MatrixRow:
     revision: EntryRevision
     cells: list[SheetState | None]  # one per judge, in the matrix's judge order
-    assignments: list[Assignment | None]
 
 
 @dataclass
@@ -52,7 +50,6 @@ class Matrix:
     judges: list[JudgeProgress]
     page: Page[EntryRevision]
     rows: list[MatrixRow]
-    counts: Counter[str] = field(default_factory=Counter)
 
     @property
     def behind(self) -> list[JudgeProgress]:
@@ -80,12 +77,10 @@ def assignment_matrix(contest: Contest, page_number: str | int | None = 1) -> Ma
             to_score=Count("pk", filter=Q(status=Assignment.Status.OPEN, sheet__isnull=True)),
         )
     )
-    counts: Counter[str] = Counter()
     for row in rows:
         judge_progress = progress[row["judge_id"]]
         for name in ("submitted", "waived", "started", "to_score"):
             setattr(judge_progress, name, row[name])
-            counts[name] += row[name]
     revisions = (
         EntryRevision.objects.filter(assignments__contest=contest)
         .distinct()
@@ -104,13 +99,9 @@ def assignment_matrix(contest: Contest, page_number: str | int | None = 1) -> Ma
     for revision in page:
         found = [cells.get((revision.entry_id, judge.pk)) for judge in judges]
         matrix_rows.append(
-            MatrixRow(
-                revision=revision,
-                cells=[sheet_state(a) if a else None for a in found],
-                assignments=found,
-            )
+            MatrixRow(revision=revision, cells=[sheet_state(a) if a else None for a in found])
         )
-    return Matrix(judges=list(progress.values()), page=page, rows=matrix_rows, counts=counts)
+    return Matrix(judges=list(progress.values()), page=page, rows=matrix_rows)
 
 
 def assignment_preview(contest: Contest) -> list[str] | None:
