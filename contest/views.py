@@ -356,11 +356,14 @@ def entry_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 if entry.status == Entry.Status.SUBMITTED
                 else _("Submit entry")
             ),
+            # What later apps add (an entrant's scores once the results are published).
+            "sections": extensions.entry_sections_for(request.user, entry),
         },
     )
 
 
-def _serve_image(file: FieldFile) -> FileResponse:
+def serve_image(file: FieldFile) -> FileResponse:
+    """An entry's stored image; judging serves the screenshot judges see through it."""
     if not file:
         raise Http404
     # The stored files are our own re-encodings, so the extension is the truth; anything
@@ -381,10 +384,10 @@ def _serve_image(file: FieldFile) -> FileResponse:
 @login_required
 @require_GET
 def entry_image(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
-    return _serve_image(_entry_for_viewer(request, pk).image)
+    return serve_image(_entry_for_viewer(request, pk).image)
 
 
 @login_required
 @require_GET
 def entry_thumbnail(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
-    return _serve_image(_entry_for_viewer(request, pk).thumbnail)
+    return serve_image(_entry_for_viewer(request, pk).thumbnail)

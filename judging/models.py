@@ -140,6 +140,9 @@ class Redaction(models.Model):
     )
     redacted_at = models.DateTimeField(auto_now=True)
 
+    # What a redacted copy replaces, by the revision's (and the copy's) field names.
+    TEXT_FIELDS = ("title", "purpose", "system_prompt", "prompt_template", "usage_notes")
+
     class Meta:
         verbose_name = _("redaction")
         verbose_name_plural = _("redactions")

@@ -1,4 +1,6 @@
-"""Who may reach which URL: every named route × anonymous, author, other staff, organiser.
+"""Who may reach which URL: every named route × anonymous, author, other staff, organiser,
+and the judging personas: a judge assigned the entry, a judge of the same contest who is
+not, a judge of another contest, and an entrant whose contest is published.
 
 A new URL without a row here fails `test_every_named_url_is_in_the_matrix`, so access is
 decided on purpose, never by accident. Private objects answer 404, not 403, to people who
@@ -16,27 +18,56 @@ from PIL import Image
 
 from accounts.models import User
 from contest.images import clean_image
-from contest.models import Contest, Entry
+from contest.models import Contest, Entry, EntryRevision
 from contest.services import entry_submit
+from judging.models import Assignment
 from tests import factories
 
 LOGIN = "login"  # a redirect to the sign-in page
-PERSONAS = ("anonymous", "author", "other_staff", "organiser")
+JUDGING_PERSONAS = (
+    "assigned_judge",
+    "unassigned_judge",
+    "other_contest_judge",
+    "published_entrant",
+)
+PERSONAS = ("anonymous", "author", "other_staff", "organiser", *JUDGING_PERSONAS)
+
+Expected = int | str
 
 
 @dataclass(frozen=True)
 class Row:
     name: str
     method: str
-    args: str  # "", "slug", "entry", "slug+task", "slug+status"
-    anonymous: int | str
-    author: int | str
-    other_staff: int | str
-    organiser: int | str
+    # "", "slug", "entry", "slug+task", "slug+status"; judging's contest: "assignment", "judged",
+    # "judged+entry", "judged+assignment"
+    args: str
+    anonymous: Expected
+    author: Expected
+    other_staff: Expected
+    organiser: Expected
+    # The judging personas are ordinary staff wherever a row does not say otherwise.
+    assigned_judge: Expected | None = None
+    unassigned_judge: Expected | None = None
+    other_contest_judge: Expected | None = None
+    published_entrant: Expected | None = None
+
+    def expected(self, persona: str) -> Expected:
+        value: Expected | None = getattr(self, persona)
+        return self.other_staff if value is None else value
 
 
-ORGANISER_ONLY: dict[str, int | str] = {"anonymous": LOGIN, "author": 403, "other_staff": 403}
-ENTRY_PRIVATE: dict[str, int | str] = {"anonymous": LOGIN, "other_staff": 404}
+ORGANISER_ONLY: dict[str, Expected] = {"anonymous": LOGIN, "author": 403, "other_staff": 403}
+ENTRY_PRIVATE: dict[str, Expected] = {"anonymous": LOGIN, "other_staff": 404}
+# A judge's own sheet: 404 for everyone else, organisers included (they read sheets on
+# judging's organiser pages).
+JUDGE_OWN: dict[str, Expected] = {
+    "anonymous": LOGIN,
+    "author": 404,
+    "other_staff": 404,
+    "organiser": 404,
+    "assigned_judge": 200,
+}
 
 MATRIX = [
     Row("home", "get", "", 200, 200, 200, 200),
@@ -74,6 +105,22 @@ MATRIX = [
     Row("organiser_task_move", "post", "slug+task", organiser=302, **ORGANISER_ONLY),
     Row("organiser_task_delete", "post", "slug+task", organiser=302, **ORGANISER_ONLY),
     Row("judging_home", "get", "", LOGIN, 200, 200, 200),
+    Row("judging_sheet", "get", "assignment", **JUDGE_OWN),
+    Row("judging_sheet_image", "get", "assignment", **JUDGE_OWN),
+    Row("judging_sheet_thumbnail", "get", "assignment", **JUDGE_OWN),
+    Row("judging_criteria", "get", "judged", organiser=200, **ORGANISER_ONLY),
+    Row("judging_assignments", "get", "judged", organiser=200, **ORGANISER_ONLY),
+    Row("judging_remind", "post", "judged", organiser=302, **ORGANISER_ONLY),
+    Row("judging_entry", "get", "judged+entry", organiser=200, **ORGANISER_ONLY),
+    Row("judging_assignment_add", "post", "judged+entry", organiser=302, **ORGANISER_ONLY),
+    Row("judging_assignment_remove", "post", "judged+assignment", organiser=302, **ORGANISER_ONLY),
+    Row("judging_assignment_waive", "post", "judged+assignment", organiser=302, **ORGANISER_ONLY),
+    Row("judging_blind", "get", "judged", organiser=200, **ORGANISER_ONLY),
+    Row("judging_redaction", "get", "judged+entry", organiser=200, **ORGANISER_ONLY),
+    Row("judging_results", "get", "judged", organiser=200, **ORGANISER_ONLY),
+    Row("judging_results_csv", "get", "judged", organiser=200, **ORGANISER_ONLY),
+    Row("judging_results_json", "get", "judged", organiser=200, **ORGANISER_ONLY),
+    Row("judging_awards", "get", "judged", organiser=200, **ORGANISER_ONLY),
     Row("gallery_list", "get", "", LOGIN, 200, 200, 200),
 ]
 
@@ -105,57 +152,109 @@ def _png_upload() -> SimpleUploadedFile:
     return SimpleUploadedFile("screen.png", buffer.getvalue(), content_type="image/png")
 
 
+def _with_image(entry: Entry) -> None:
+    image = clean_image(_png_upload())
+    entry.image.save(str(image.content.name), image.content, save=False)
+    entry.thumbnail.save(str(image.thumbnail.name), image.thumbnail, save=False)
+    entry.save()
+
+
+def _submitted(contest: Contest, author: User) -> Entry:
+    """An entry as submission leaves it, in a contest past its deadline."""
+    entry = factories.make_entry(contest, author, status=Entry.Status.SUBMITTED, revision=1)
+    EntryRevision.objects.create(
+        entry=entry, number=1, title=entry.title, prompt_template=entry.prompt_template
+    )
+    return entry
+
+
 @pytest.fixture
 def scene(staff: User, other_staff: User, organiser: User, open_contest: Contest) -> dict:
     entry = factories.make_entry(
         open_contest, staff, prompt_template="次の文章を要約してください。\n{{input}}"
     )
-    image = clean_image(_png_upload())
-    entry.image.save(str(image.content.name), image.content, save=False)
-    entry.thumbnail.save(str(image.thumbnail.name), image.thumbnail, save=False)
-    entry.save()
+    _with_image(entry)
     entry_submit(entry=entry)
     entry.runs.update(status="failed", error="test")
+
+    # A contest being judged: the author's entry is assigned to one of its two judges (the
+    # other shares the author's department).
+    judged = factories.make_contest(status=Contest.Status.JUDGING, judges_per_entry=1)
+    judged_entry = _submitted(judged, staff)
+    # The same stored files: a judge's image view serves them like any entry's.
+    judged_entry.image, judged_entry.thumbnail = entry.image.name, entry.thumbnail.name
+    judged_entry.save(update_fields=["image", "thumbnail"])
+    # Judges reach their pages only with two-factor sign-in set up.
+    assigned = factories.give_authenticator_app(
+        factories.make_user(department=factories.make_department())
+    )
+    unassigned = factories.give_authenticator_app(factories.make_user(department=staff.department))
+    judged.judges.set([assigned, unassigned])
+    assignment = Assignment.objects.create(
+        contest=judged, entry=judged_entry, revision=judged_entry.revisions.get(), judge=assigned
+    )
+    elsewhere = factories.give_authenticator_app(
+        factories.make_user(department=factories.make_department())
+    )
+    open_contest.judges.add(elsewhere)
+    published = factories.make_contest(status=Contest.Status.PUBLISHED)
+    entrant = factories.make_user()
+    _submitted(published, entrant)
     return {
         "contest": open_contest,
         "entry": entry,
-        "users": {"author": staff, "other_staff": other_staff, "organiser": organiser},
+        "judged": judged,
+        "judged_entry": judged_entry,
+        "assignment": assignment,
+        "users": {
+            "author": staff,
+            "other_staff": other_staff,
+            "organiser": organiser,
+            "assigned_judge": assigned,
+            "unassigned_judge": unassigned,
+            "other_contest_judge": elsewhere,
+            "published_entrant": entrant,
+        },
     }
 
 
-def _url(row: Row, contest: Contest, entry: Entry) -> str:
-    if row.args == "slug":
-        return reverse(row.name, args=[contest.slug])
-    if row.args == "entry":
-        return reverse(row.name, args=[entry.pk])
-    if row.args == "slug+status":
-        return reverse(row.name, args=[contest.slug, Contest.Status.JUDGING])
+def _url(row: Row, scene: dict) -> str:
+    contest, entry, judged = scene["contest"], scene["entry"], scene["judged"]
+    args: list[object] = {
+        "": [],
+        "slug": [contest.slug],
+        "entry": [entry.pk],
+        "assignment": [scene["assignment"].pk],
+        "judged": [judged.slug],
+        "judged+entry": [judged.slug, scene["judged_entry"].pk],
+        "judged+assignment": [judged.slug, scene["assignment"].pk],
+        "slug+status": [contest.slug, Contest.Status.JUDGING],
+    }.get(row.args, [])
     if row.args == "slug+task":
-        task = contest.sample_tasks.get(position=0)
-        return reverse(row.name, args=[contest.slug, task.pk])
-    return reverse(row.name)
+        args = [contest.slug, contest.sample_tasks.get(position=0).pk]
+    return reverse(row.name, args=args)
 
 
-def _post_data(row: Row, contest: Contest) -> dict[str, str]:
+def _post_data(row: Row, scene: dict) -> dict[str, object]:
     if row.name == "organiser_contest_transition":
         return {"to_status": Contest.Status.JUDGING}
     if row.name == "organiser_task_move":
         return {"direction": "down"}
+    if row.name == "judging_assignment_waive":
+        return {"reason": "不在のため"}
+    if row.name == "judging_assignment_add":
+        return {"judge": scene["users"]["assigned_judge"].pk}
     return {}
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
 @pytest.mark.parametrize("row", MATRIX, ids=[row.name for row in MATRIX])
 def test_access(client: Client, scene: dict, row: Row, persona: str) -> None:
-    contest, entry = scene["contest"], scene["entry"]
     if persona != "anonymous":
         client.force_login(scene["users"][persona])
-    url = _url(row, contest, entry)
-    if row.method == "post":
-        response = client.post(url, _post_data(row, contest))
-    else:
-        response = client.get(url)
-    expected = getattr(row, persona)
+    url = _url(row, scene)
+    response = client.post(url, _post_data(row, scene)) if row.method == "post" else client.get(url)
+    expected = row.expected(persona)
     if expected == LOGIN:
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("account_login"))

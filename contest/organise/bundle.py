@@ -1,11 +1,14 @@
-"""The contest bundle: one JSON file with a contest, its categories and sample tasks.
+"""The contest bundle: one JSON file with a contest, its categories, sample tasks,
+judging criteria and award tiers.
 
-The format is in DESIGN.md ("Contest bundle"). Everything is checked before anything is
-written, every problem names its field path (`sample_tasks[2].checks[0].value`), and the
-import is one transaction: a broken bundle changes nothing.
+The format is in DESIGN.md and the README ("Contest bundle"). Everything is checked before
+anything is written, every problem names its field path (`sample_tasks[2].checks[0].value`,
+`criteria[1].levels`), and the import is one transaction: a broken bundle changes nothing.
 
-Criteria and awards are checked too, but not stored: the judging app that owns them does
-not exist yet, so the import reports them in its notes.
+A criterion is `{"name", "name_en"?, "weight", "description"?, "scale"?: [min, max],
+"levels"?: [text per level, lowest first]}` (scale 1–5 by default); an award tier is
+`{"name", "name_en"?, "count"}`. A bundle without criteria (or awards) gets the defaults a
+contest created on its settings page gets (`contest.organise.defaults`).
 """
 
 import json
@@ -26,12 +29,16 @@ from django.utils.translation import ngettext
 from accounts.models import User
 from contest.models import Category, Contest, SampleTask
 from contest.organise.bundle_reader import FieldReader, range_message
+from contest.organise.defaults import DEFAULT_AWARD_TIERS, DEFAULT_CRITERIA
 from contest.organise.rules import (
+    criterion_levels_problem,
+    criterion_scale_problem,
     default_yen_budget,
     schedule_order_problems,
     task_texts,
     variable_name_problem,
 )
+from contest.organise.services import award_tiers_create, criteria_create
 from contest.rules import personal_data_messages
 from contest.runs.checks import CHECK_TYPES, validate_checks
 
@@ -60,8 +67,9 @@ TOP_LEVEL_KEYS = (
 )
 MODEL_KEYS = ("provider", "name", "temperature", "max_tokens")
 TASK_KEYS = (*SampleTask.CONTENT_FIELDS, "personal_data_confirmed")
-CRITERION_KEYS = ("name", "weight", "description")
-AWARD_KEYS = ("name", "count")
+CRITERION_KEYS = ("name", "name_en", "weight", "description", "scale", "levels")
+AWARD_KEYS = ("name", "name_en", "count")
+MAX_WEIGHT = 1000
 MAX_YEN = Decimal("9999999999.99")
 
 
@@ -276,27 +284,85 @@ def _personal_data(fields: dict[str, Any], path: str) -> list[str]:
     return problems
 
 
-def _named_items(
-    reader: FieldReader, data: dict[str, Any], key: str, allowed: tuple[str, ...]
-) -> list[dict[str, Any]]:
-    """Criteria or awards: objects with a unique name, checked and kept as given."""
-    items, names = [], set()
-    for index, value in enumerate(reader.items(data, key, "")):
-        path = f"{key}[{index}]"
-        item = reader.obj(value, path, allowed)
+def _names(reader: FieldReader, item: dict[str, Any], path: str, seen: set[str]) -> dict[str, str]:
+    name = reader.text(item, "name", path, max_length=100)
+    if name and name in seen:
+        reader.fail(f"{path}.name", _("“%(name)s” appears twice.") % {"name": name})
+    seen.add(name)
+    name_en = reader.text(item, "name_en", path, required=False, max_length=100)
+    return {"name_ja": name, "name_en": name_en}
+
+
+def _scale(reader: FieldReader, item: dict[str, Any], path: str) -> tuple[int, int]:
+    value = item.get("scale", [1, 5])
+    valid = (
+        isinstance(value, list)
+        and len(value) == 2
+        and all(isinstance(n, int) and not isinstance(n, bool) for n in value)
+    )
+    if not valid:
+        reader.fail(f"{path}.scale", _("must be two whole numbers, lowest first, e.g. [1, 5]."))
+        return 1, 5
+    problem = criterion_scale_problem(value[0], value[1])
+    if problem:
+        reader.fail(f"{path}.scale", problem)
+        return 1, 5
+    return value[0], value[1]
+
+
+def _levels(
+    reader: FieldReader, item: dict[str, Any], path: str, scale: tuple[int, int]
+) -> list[str]:
+    value = item.get("levels", [])
+    if not isinstance(value, list) or not all(isinstance(t, str) and t.strip() for t in value):
+        reader.fail(f"{path}.levels", _("must be a list of non-empty texts, lowest level first."))
+        return []
+    levels = [text.strip() for text in value]
+    problem = criterion_levels_problem(levels, *scale)
+    if problem:
+        reader.fail(f"{path}.levels", problem)
+    return levels
+
+
+def _criteria(reader: FieldReader, data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Criteria with Criterion's field names, checked as the criteria page checks them."""
+    criteria, seen = [], set[str]()
+    for index, value in enumerate(reader.items(data, "criteria", "")):
+        path = f"criteria[{index}]"
+        item = reader.obj(value, path, CRITERION_KEYS)
         if item is None:
             continue
-        name = reader.text(item, "name", path, max_length=100)
-        if name and name in names:
-            reader.fail(f"{path}.name", _("“%(name)s” appears twice.") % {"name": name})
-        names.add(name)
-        if key == "criteria":
-            reader.number(item, "weight", path, default=1, minimum=0, above_minimum=True)
-            reader.text(item, "description", path, required=False)
-        else:
-            reader.integer(item, "count", path, default=1, minimum=1, maximum=100)
-        items.append(item)
-    return items
+        scale = _scale(reader, item, path)
+        criteria.append(
+            {
+                **_names(reader, item, path, seen),
+                "weight": reader.integer(
+                    item, "weight", path, default=1, minimum=1, maximum=MAX_WEIGHT
+                ),
+                "description": reader.text(item, "description", path, required=False),
+                "scale_min": scale[0],
+                "scale_max": scale[1],
+                "levels": _levels(reader, item, path, scale),
+            }
+        )
+    return criteria
+
+
+def _awards(reader: FieldReader, data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Award tiers with AwardTier's field names, highest first."""
+    tiers, seen = [], set[str]()
+    for index, value in enumerate(reader.items(data, "awards", "")):
+        path = f"awards[{index}]"
+        item = reader.obj(value, path, AWARD_KEYS)
+        if item is None:
+            continue
+        tiers.append(
+            {
+                **_names(reader, item, path, seen),
+                "count": reader.integer(item, "count", path, default=1, minimum=1, maximum=100),
+            }
+        )
+    return tiers
 
 
 def bundle_validate(data: Any, *, now: datetime | None = None) -> ContestBundle:
@@ -309,8 +375,8 @@ def bundle_validate(data: Any, *, now: datetime | None = None) -> ContestBundle:
         fields=_contest_fields(reader, top),
         categories=_categories(reader, top),
         sample_tasks=_sample_tasks(reader, top),
-        criteria=_named_items(reader, top, "criteria", CRITERION_KEYS),
-        awards=_named_items(reader, top, "awards", AWARD_KEYS),
+        criteria=_criteria(reader, top),
+        awards=_awards(reader, top),
     )
     # An open contest must be able to take entries, as when an organiser opens one.
     if bundle.fields["status"] == Contest.Status.OPEN:
@@ -381,7 +447,8 @@ def bundle_import(
     created_by: User | None = None,
     now: datetime | None = None,
 ) -> BundleImport:
-    """Create the contest, its categories and sample tasks from bundle data, all or none.
+    """Create the contest, its categories, sample tasks, criteria and award tiers from bundle
+    data, all or none; without criteria or awards, the defaults.
 
     `created_by` is the person importing: the contest's creator, and who confirmed the
     personal data of the tasks marked `"personal_data_confirmed": true` (None records
@@ -415,13 +482,11 @@ def bundle_import(
             )
             % {"amount": f"{contest.yen_budget:,.0f}"}
         )
-    if bundle.criteria or bundle.awards:
-        notes.append(
-            _(
-                "%(criteria)d criteria and %(awards)d awards were checked but not stored: "
-                "judging is not set up yet. Add them when the judging settings are available."
-            )
-            % {"criteria": len(bundle.criteria), "awards": len(bundle.awards)}
-        )
+    criteria_create(contest=contest, criteria=bundle.criteria or DEFAULT_CRITERIA)
+    award_tiers_create(contest=contest, tiers=bundle.awards or DEFAULT_AWARD_TIERS)
+    if not bundle.criteria:
+        notes.append(_("The bundle has no criteria, so the contest uses the default ones."))
+    if not bundle.awards:
+        notes.append(_("The bundle has no awards, so the contest uses the default ones."))
     notes.append(_("Judges are not part of a bundle: choose them on the contest's settings page."))
     return BundleImport(contest=contest, notes=notes)

@@ -100,19 +100,14 @@ class FieldReader:
         default: float,
         minimum: float,
         maximum: float | None = None,
-        above_minimum: bool = False,
     ) -> float:
         where = _join(path, key)
         value = data.get(key, default)
         if not isinstance(value, int | float) or isinstance(value, bool):
             self.fail(where, _("must be a number."))
             return default
-        too_small = value <= minimum if above_minimum else value < minimum
-        if too_small or (maximum is not None and value > maximum):
-            if above_minimum:
-                self.fail(where, _("must be more than %(min)s.") % {"min": minimum})
-            else:
-                self.fail(where, range_message(minimum, maximum))
+        if value < minimum or (maximum is not None and value > maximum):
+            self.fail(where, range_message(minimum, maximum))
             return default
         return float(value)
 

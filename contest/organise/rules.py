@@ -134,6 +134,37 @@ def parse_categories_text(text: str) -> list[str]:
     return names
 
 
+# --- Criteria ---------------------------------------------------------------------------
+
+# A scale judges can hold in their head and type with one key: 0..10 at most.
+SCALE_LOWEST = 0
+SCALE_HIGHEST = 10
+MAX_LEVEL_TEXT = 200
+
+
+def criterion_scale_problem(scale_min: int, scale_max: int) -> str | None:
+    """Why these levels cannot be a criterion's scale, or None when they can."""
+    if not SCALE_LOWEST <= scale_min < scale_max <= SCALE_HIGHEST:
+        return _(
+            "The scale must go up from its lowest level to a higher one, between %(lowest)d "
+            "and %(highest)d (for example 1 to 5)."
+        ) % {"lowest": SCALE_LOWEST, "highest": SCALE_HIGHEST}
+    return None
+
+
+def criterion_levels_problem(levels: list[str], scale_min: int, scale_max: int) -> str | None:
+    """Level descriptions are optional, but when given there is one per level."""
+    expected = scale_max - scale_min + 1
+    if levels and len(levels) != expected:
+        return _(
+            "Describe every level of the scale or none: %(expected)d descriptions for levels "
+            "%(min)d to %(max)d, lowest first (there are %(count)d)."
+        ) % {"expected": expected, "min": scale_min, "max": scale_max, "count": len(levels)}
+    if any(len(level) > MAX_LEVEL_TEXT for level in levels):
+        return _("A level description is longer than %(max)d characters.") % {"max": MAX_LEVEL_TEXT}
+    return None
+
+
 # --- Sample tasks and model settings -----------------------------------------------------
 
 

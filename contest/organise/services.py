@@ -7,7 +7,7 @@ runs are being created on the old set, and the lock rule is checked on what is c
 """
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -19,9 +19,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from contest.models import Category, Contest, Entry, SampleTask
+from contest import extensions
+from contest.models import AwardTier, Category, Contest, Criterion, Entry, SampleTask
 from contest.organise import connection
 from contest.organise.connection import ConnectionResult
+from contest.organise.defaults import DEFAULT_AWARD_TIERS, DEFAULT_CRITERIA
 from contest.organise.rules import (
     DataConfirmation,
     TaskText,
@@ -72,6 +74,27 @@ def categories_sync(*, contest: Contest, names: Sequence[str]) -> None:
     Category.objects.bulk_update(changed, ["position"])
 
 
+# --- Criteria and award tiers ---------------------------------------------------------
+# What a contest is judged on and what it awards describe the contest, so they are made
+# with it; judging edits them later (and locks them once a judge has started a sheet).
+
+
+def criteria_create(*, contest: Contest, criteria: Sequence[Mapping[str, Any]]) -> None:
+    """Add criteria in order; each mapping has Criterion's field names."""
+    Criterion.objects.bulk_create(
+        Criterion(contest=contest, position=position, **fields)
+        for position, fields in enumerate(criteria)
+    )
+
+
+def award_tiers_create(*, contest: Contest, tiers: Sequence[Mapping[str, Any]]) -> None:
+    """Add award tiers, highest first; each mapping has AwardTier's field names."""
+    AwardTier.objects.bulk_create(
+        AwardTier(contest=contest, position=position, **fields)
+        for position, fields in enumerate(tiers)
+    )
+
+
 # --- Contests -------------------------------------------------------------------------
 
 
@@ -86,15 +109,27 @@ def contest_save(
     """Create or update a contest with its categories and judges, all or nothing.
 
     The model settings of a contest whose entries have runs are refused here, whatever
-    the form showed: runs judges compare must all come from the same settings.
+    the form showed: runs judges compare must all come from the same settings. A new
+    contest starts with the default criteria and award tiers. When the judges change,
+    what later apps registered runs in this transaction (judging re-balances the open
+    assignments); its ValidationError undoes the whole save.
     """
-    if contest.pk is None:
+    judges = list(judges)
+    creating = contest.pk is None
+    if creating:
         contest.created_by = created_by
+        before: set[int] = set()
     else:
         ensure_model_settings_unchanged(contest, contest_lock_row(contest.pk))
+        before = set(contest.judges.values_list("pk", flat=True))
     contest.save()
     contest.judges.set(judges)
     categories_sync(contest=contest, names=categories)
+    if creating:
+        criteria_create(contest=contest, criteria=DEFAULT_CRITERIA)
+        award_tiers_create(contest=contest, tiers=DEFAULT_AWARD_TIERS)
+    if before != {judge.pk for judge in judges}:
+        extensions.judges_changed_effects_run(contest)
     return contest
 
 

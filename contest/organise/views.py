@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import organiser_required
-from contest import uploads
+from contest import extensions, uploads
 from contest.models import Contest, Entry, SampleTask
 from contest.organise import connection, lifecycle, rules, selectors
 from contest.organise import services as organiser_services
@@ -66,7 +66,8 @@ def _contest_form_page(request: AuthenticatedHttpRequest, form: ContestForm) -> 
                 created_by=request.user,
             )
         except ValidationError as error:
-            form.add_error("categories", error)
+            # A category still in use, or (by field) what a change of judges would break.
+            form.add_error(None if hasattr(error, "error_dict") else "categories", error)
         else:
             messages.success(request, _("The contest settings were saved."))
             if form.suggested_slug and contest.slug == form.suggested_slug:
@@ -140,6 +141,8 @@ def contest_dashboard(request: AuthenticatedHttpRequest, slug: str) -> HttpRespo
         "entry_counts": [(label, counts[value]) for value, label in Entry.Status.choices],
         "entry_total": sum(counts.values()),
         "editable": rules.model_settings_editable(contest),
+        # What later apps add: judging's criteria, assignments, results and awards.
+        "sections": extensions.sections_for(extensions.ORGANISER_DASHBOARD, request.user, contest),
     }
     return render(request, "contest/organiser/dashboard.html", context)
 

@@ -225,7 +225,8 @@ class EntryRuns:
         return sum(1 for run in self.checked_runs if run.checks_passed)
 
 
-def _check_lines(run: Run) -> list[CheckLine]:
+def check_lines(run: Run) -> list[CheckLine]:
+    """A run's check results as the pages show them (judging's score sheet too)."""
     lines = []
     for result in run.check_results:
         check = {"type": result.get("type"), "value": result.get("value")}
@@ -260,7 +261,7 @@ def entry_run_grid(*, entry: Entry, viewer: User) -> EntryRuns:
             hidden += 1
             continue
         row = rows.setdefault(task.pk, TaskRow(task=task, cells=[]))
-        row.cells.append(RunCell(run=run, checks=_check_lines(run)))
+        row.cells.append(RunCell(run=run, checks=check_lines(run)))
     done = sum(counts[status] for status in DONE)
     return EntryRuns(
         entry=entry,

@@ -17,10 +17,17 @@ pytestmark = pytest.mark.browser
 
 
 def test_organiser_closes_entries_through_the_confirmation_page(
-    page: Page, page_events: PageEvents, organiser: User, staff: User, open_contest: Contest
+    page: Page,
+    page_events: PageEvents,
+    organiser: User,
+    staff: User,
+    judge: User,
+    open_contest: Contest,
 ) -> None:
     open_contest.judging_ends_at = open_contest.closes_at + timedelta(days=14)
+    open_contest.judges_per_entry = 1  # judging starts only with enough judges
     open_contest.save()
+    open_contest.judges.add(judge)
     factories.make_entry(open_contest, staff, status=Entry.Status.SUBMITTED)
     sign_in(page, organiser)
     dashboard = reverse("organiser_contest", args=[open_contest.slug])

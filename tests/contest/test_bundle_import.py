@@ -16,8 +16,9 @@ from django.utils import translation
 
 from accounts.models import User
 from contest.management.commands.import_contest import Command as ImportCommand
-from contest.models import Category, Contest, SampleTask
+from contest.models import AwardTier, Category, Contest, Criterion, SampleTask
 from contest.organise.bundle import BundleError, bundle_import
+from contest.organise.defaults import DEFAULT_AWARD_TIERS, DEFAULT_CRITERIA
 from tests import factories
 
 Bundle = dict[str, Any]
@@ -53,8 +54,20 @@ GOOD: Bundle = {
         },
         {"title": "JSONで分類", "input": "意見1、意見2", "checks": [{"type": "is_json"}]},
     ],
-    "criteria": [{"name": "実用性・効果", "weight": 30, "description": "業務で使えるか"}],
-    "awards": [{"name": "最優秀賞", "count": 1}, {"name": "優秀賞", "count": 2}],
+    "criteria": [
+        {"name": "実用性・効果", "weight": 30, "description": "業務で使えるか"},
+        {
+            "name": "独創性",
+            "name_en": "Originality",
+            "weight": 10,
+            "scale": [0, 3],
+            "levels": ["なし", "少し", "ある", "手本になる"],
+        },
+    ],
+    "awards": [
+        {"name": "最優秀賞", "name_en": "Grand prize", "count": 1},
+        {"name": "優秀賞", "count": 2},
+    ],
 }
 
 
@@ -71,8 +84,9 @@ def _bundle(change: Callable[[Bundle], object] | None = None) -> Bundle:
     return bundle
 
 
-def _snapshot() -> tuple[int, int, int]:
-    return Contest.objects.count(), Category.objects.count(), SampleTask.objects.count()
+def _snapshot() -> tuple[int, ...]:
+    models = (Contest, Category, SampleTask, Criterion, AwardTier)
+    return tuple(model.objects.count() for model in models)
 
 
 def _messages(error: pytest.ExceptionInfo[BundleError]) -> list[str]:
@@ -114,7 +128,31 @@ def test_good_bundle_lands_every_field(organiser: User) -> None:
     assert first.visible_to_entrants is True
     assert (second.position, second.visible_to_entrants, second.variables) == (1, False, {})
     assert third.checks == [{"type": "is_json"}]
-    assert any("1 criteria and 2 awards were checked but not stored" in n for n in result.notes)
+    criteria = [
+        (c.name_ja, c.name_en, c.weight, c.description, c.scale_min, c.scale_max, c.levels)
+        for c in contest.criteria.all()
+    ]
+    assert criteria == [
+        ("実用性・効果", "", 30, "業務で使えるか", 1, 5, []),
+        ("独創性", "Originality", 10, "", 0, 3, ["なし", "少し", "ある", "手本になる"]),
+    ]
+    tiers = [(t.name_ja, t.name_en, t.count, t.position) for t in contest.award_tiers.all()]
+    assert tiers == [("最優秀賞", "Grand prize", 1, 0), ("優秀賞", "", 2, 1)]
+    assert not any("default" in note for note in result.notes)
+
+
+@pytest.mark.django_db
+def test_bundle_without_criteria_or_awards_gets_the_defaults() -> None:
+    result = bundle_import(data=_bundle(lambda b: [b.pop("criteria"), b.pop("awards")]))
+    contest = result.contest
+    assert [c.name_ja for c in contest.criteria.all()] == [c["name_ja"] for c in DEFAULT_CRITERIA]
+    assert [c.weight for c in contest.criteria.all()] == [30, 25, 15, 15, 15]
+    assert all(len(c.levels) == 5 for c in contest.criteria.all())
+    assert [(t.name_ja, t.count) for t in contest.award_tiers.all()] == [
+        (t["name_ja"], t["count"]) for t in DEFAULT_AWARD_TIERS
+    ]
+    assert "The bundle has no criteria, so the contest uses the default ones." in result.notes
+    assert "The bundle has no awards, so the contest uses the default ones." in result.notes
 
 
 @pytest.mark.django_db
@@ -224,10 +262,30 @@ BROKEN: list[tuple[str, Callable[[Bundle], object], str]] = [
         lambda b: b.update(closes_at="2025-06-30T17:00+09:00"),
         "closes_at: is in the past",
     ),
-    ("criterion weight", lambda b: b["criteria"][0].update(weight=-1), "criteria[0].weight"),
+    ("criterion weight", lambda b: b["criteria"][0].update(weight=0), "criteria[0].weight"),
+    ("fractional weight", lambda b: b["criteria"][0].update(weight=2.5), "criteria[0].weight"),
     ("criterion name", lambda b: b["criteria"][0].pop("name"), "criteria[0].name: is required."),
+    (
+        "criterion twice",
+        lambda b: b["criteria"][1].update(name="実用性・効果"),
+        "criteria[1].name: “実用性・効果” appears twice.",
+    ),
+    (
+        "scale upside down",
+        lambda b: b["criteria"][1].update(scale=[5, 1], levels=[]),
+        "criteria[1].scale: The scale must go up",
+    ),
+    ("scale too long", lambda b: b["criteria"][0].update(scale=[1, 20]), "criteria[0].scale"),
+    ("scale shape", lambda b: b["criteria"][0].update(scale="1-5"), "criteria[0].scale: must be"),
+    (
+        "levels count",
+        lambda b: b["criteria"][1].update(levels=["低", "高"]),
+        "criteria[1].levels: Describe every level of the scale or none: 4 descriptions",
+    ),
+    ("levels blank", lambda b: b["criteria"][1].update(levels=["", "", "", ""]), "criteria[1]."),
     ("award count", lambda b: b["awards"][1].update(count=0), "awards[1].count: must be"),
     ("award field", lambda b: b["awards"][0].update(prize="x"), "awards[0].prize: unknown"),
+    ("award twice", lambda b: b["awards"][1].update(name="最優秀賞"), "awards[1].name: “最優"),
 ]
 
 
@@ -273,7 +331,7 @@ def test_failure_while_writing_rolls_everything_back(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(SampleTask.objects, "bulk_create", fail)
     with pytest.raises(RuntimeError):
         bundle_import(data=_bundle())
-    assert _snapshot() == (0, 0, 0)
+    assert _snapshot() == (0, 0, 0, 0, 0)
 
 
 @pytest.mark.django_db
@@ -295,7 +353,7 @@ def test_replace_swaps_a_contest_nobody_has_entered() -> None:
     contest = Contest.objects.get(slug="2025-spring")
     assert contest.title == "別の題名"
     assert list(contest.categories.values_list("name", flat=True)) == ["要約"]
-    assert _snapshot() == (1, 1, 3)
+    assert _snapshot() == (1, 1, 3, 2, 2)
     assert any("was replaced" in note for note in result.notes)
 
 
@@ -325,8 +383,7 @@ def test_command_imports_and_reports_what_it_did(tmp_path: Path) -> None:
     call_command("import_contest", str(_write(tmp_path, GOOD)), stdout=out)
     output = out.getvalue()
     assert "Imported “令和7年度 第1回 職員プロンプトコンテスト” (2025-spring)" in output
-    assert "status open, 3 categories, 3 sample tasks" in output
-    assert "1 criteria and 2 awards were checked but not stored" in output
+    assert "status open, 3 categories, 3 sample tasks, 2 criteria, 2 award tiers." in output
     assert Contest.objects.filter(slug="2025-spring").exists()
 
 

@@ -39,9 +39,12 @@ def test_dashboard_leads_to_the_confirmation_page_and_keeps_draft_a_button(
 
 
 def test_closing_entries_says_what_happens_in_japanese_and_changes_nothing_until_confirmed(
-    organiser_client: Client, open_contest: Contest, staff: User
+    organiser_client: Client, open_contest: Contest, staff: User, judge: User
 ) -> None:
     factories.make_entry(open_contest, staff, status=Entry.Status.SUBMITTED)
+    # Judging needs enough judges (judging's own guard) before entries can close.
+    open_contest.judges.add(judge)
+    Contest.objects.filter(pk=open_contest.pk).update(judges_per_entry=1)
     response = organiser_client.get(_confirm(open_contest, "judging"))
     html = response.content.decode()
     assert response.status_code == 200

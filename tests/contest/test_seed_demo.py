@@ -9,14 +9,16 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.core.management import CommandError, call_command
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.models import Department, User
-from contest.management.commands.seed_demo import DEMO_PASSWORD
+from contest.management.commands.seed_demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from contest.models import Contest, Entry, EntryRevision, Run
 from contest.templating import placeholders
 
 DOMAIN = "@city.minatozaka.example.jp"
+OPEN_SLUG = "r7-prompt-contest-1"  # later apps add contests of their own to the demo
 
 
 @pytest.fixture(autouse=True)
@@ -63,7 +65,7 @@ def test_demo_creates_the_city_with_verified_staff(seeded: str) -> None:
 
 
 def test_demo_contest_is_open_and_uses_this_installations_model(seeded: str) -> None:
-    contest = Contest.objects.get()
+    contest = Contest.objects.get(slug=OPEN_SLUG)
     now = timezone.now()
     assert contest.title == "令和7年度 第1回 職員プロンプトコンテスト"
     assert contest.status == Contest.Status.OPEN
@@ -79,14 +81,14 @@ def test_demo_contest_is_open_and_uses_this_installations_model(seeded: str) -> 
 
 
 def test_demo_tasks_have_variables_and_checks(seeded: str) -> None:
-    for task in Contest.objects.get().sample_tasks.all():
+    for task in Contest.objects.get(slug=OPEN_SLUG).sample_tasks.all():
         assert len(task.input) > 100
         assert {"audience", "max_chars"} <= set(task.variables)
         assert task.checks
 
 
 def test_demo_entries_are_submitted_by_different_staff_with_runs_queued(seeded: str) -> None:
-    contest = Contest.objects.get()
+    contest = Contest.objects.get(slug=OPEN_SLUG)
     entries = list(contest.entries.select_related("author", "category"))
     assert len(entries) == 10
     assert len({entry.author_id for entry in entries}) == 10
@@ -117,6 +119,20 @@ def test_demo_prints_a_summary_and_the_logins(seeded: str) -> None:
 def test_demo_logins_work_with_the_printed_password(seeded: str) -> None:
     assert Client().login(email="staff01" + DOMAIN, password=DEMO_PASSWORD)
     assert Client().login(email="organiser" + DOMAIN, password=DEMO_PASSWORD)
+
+
+def test_demo_organiser_and_judges_sign_in_with_the_printed_two_factor_key(seeded: str) -> None:
+    assert DEMO_TOTP_SECRET in seeded
+    client = Client()
+    response = client.post(
+        reverse("account_login"), {"login": "judge1" + DOMAIN, "password": DEMO_PASSWORD}
+    )
+    assert response["Location"] == reverse("mfa_authenticate")
+    code = StringIO()
+    call_command("seed_demo", "--code", stdout=code)
+    client.post(reverse("mfa_authenticate"), {"code": code.getvalue().strip()})
+    assert "_auth_user_id" in client.session
+    assert client.get(reverse("judging_home")).status_code == 200  # two factors set up
 
 
 def test_second_run_changes_nothing_and_says_the_demo_exists(seeded: str) -> None:

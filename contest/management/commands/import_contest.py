@@ -16,7 +16,10 @@ from contest.organise.bundle import BundleError, bundle_import, bundle_load_file
 
 
 class Command(BaseCommand):
-    help = "Create a contest with its categories and sample tasks from a JSON bundle."
+    help = (
+        "Create a contest with its categories, sample tasks, criteria and award tiers from a "
+        "JSON bundle."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path, help="The bundle, a UTF-8 JSON file.")
@@ -62,7 +65,8 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 _(
                     "Imported “%(title)s” (%(slug)s): status %(status)s, %(categories)d "
-                    "categories, %(tasks)d sample tasks."
+                    "categories, %(tasks)d sample tasks, %(criteria)d criteria, %(awards)d "
+                    "award tiers."
                 )
                 % {
                     "title": contest.title,
@@ -70,6 +74,8 @@ class Command(BaseCommand):
                     "status": contest.status,
                     "categories": contest.categories.count(),
                     "tasks": contest.sample_tasks.count(),
+                    "criteria": contest.criteria.count(),
+                    "awards": contest.award_tiers.count(),
                 }
             )
         )

@@ -3,22 +3,29 @@
 Idempotent: when the demo contest exists, nothing changes and the logins are printed
 again. Everything else comes from the data files in `contest/demo/`; the contest goes
 through the bundle importer and the entries through `entry_submit`, so the demo is made
-exactly as real use makes it, runs queued included.
+exactly as real use makes it, runs queued included. Later apps add their part through
+`contest.extensions.register_demo_step` (judging: an earlier contest, judged, with its
+awards decided), in the same transaction.
 """
 
 import json
+import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from allauth.account.models import EmailAddress
+from allauth.mfa import app_settings as mfa_settings
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Department, User
+from contest import extensions
 from contest.models import Contest, Entry, EntryRevision, Run
 from contest.organise.bundle import bundle_import
 from contest.rules import japan_time
@@ -27,6 +34,10 @@ from contest.services import entry_submit
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 # One password for every demo login, printed with them; never used outside the demo.
 DEMO_PASSWORD = "minatozaka-demo-2025"  # noqa: S105
+# Organisers and judges sign in with a second factor; the demo's is published like its
+# password, and `seed_demo --code` prints what an authenticator app would show now.
+DEMO_TOTP_SECRET = "MINATOZAKADEMOTWOFACTORKEYABCDEF"  # noqa: S105
+ROLES_WITH_TWO_FACTORS = ("organiser", "judge")
 ENTRY_FIELDS = (*EntryRevision.SNAPSHOT_FIELDS, "credit")
 
 
@@ -67,7 +78,19 @@ def _user(row: dict[str, Any], people: dict[str, Any], department: Department) -
     EmailAddress.objects.get_or_create(
         user=user, email=email, defaults={"verified": True, "primary": True}
     )
+    has_app = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    if row["role"] in ROLES_WITH_TWO_FACTORS and not has_app:
+        TOTP.activate(user, DEMO_TOTP_SECRET)
     return user
+
+
+def demo_totp_code(now: float | None = None) -> str:
+    """The code an authenticator app holding the demo's key shows at `now`."""
+    moment = time.time() if now is None else now
+    code: str = format_hotp_value(
+        hotp_value(DEMO_TOTP_SECRET, int(moment) // mfa_settings.TOTP_PERIOD)
+    )
+    return code
 
 
 def _demo_bundle() -> dict[str, Any]:
@@ -104,6 +127,13 @@ def _submit_entries(contest: Contest, users: dict[str, User]) -> list[Entry]:
 class Command(BaseCommand):
     help = "Create the demo city, its staff and an open contest with entries (idempotent)."
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--code",
+            action="store_true",
+            help="Print the demo organiser's and judges' current two-factor code and stop.",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG:
             # The demo's accounts share a password printed in this repository.
@@ -113,6 +143,9 @@ class Command(BaseCommand):
                     "with DJANGO_DEBUG=0."
                 )
             )
+        if options["code"]:
+            self.stdout.write(demo_totp_code())
+            return
         people = _load("people.json")
         slug = _load("contest.json")["slug"]
         if Contest.objects.filter(slug=slug).exists():
@@ -157,6 +190,7 @@ class Command(BaseCommand):
                 "model": contest.model_name,
             },
         ]
+        lines += extensions.demo_steps_run(users)
         for line in lines:
             self.stdout.write("  " + line)
 
@@ -173,3 +207,11 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  {roles[row['role']]:<10} {email:<40} {row['name']}（{department}）"
             )
+        self.stdout.write(
+            _(
+                "Organisers and judges also give a two-factor code: add the key %(key)s to an "
+                "authenticator app, or run “python manage.py seed_demo --code” for the code "
+                "of this moment."
+            )
+            % {"key": DEMO_TOTP_SECRET}
+        )

@@ -1,0 +1,1 @@
+"""The organiser's judging pages: criteria and award tiers, assignments, the blind check."""
