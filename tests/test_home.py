@@ -222,7 +222,7 @@ def judging_section(settings: Settings, tmp_path: Path) -> Iterator[None]:
     settings.TEMPLATES = [
         {**settings.TEMPLATES[0], "DIRS": [*settings.TEMPLATES[0]["DIRS"], tmp_path]}
     ]
-    before = dict(extensions.registry.sections)
+    before = {place: list(sections) for place, sections in extensions.registry.sections.items()}
     extensions.register_section(
         extensions.HOME,
         "queue.html",
