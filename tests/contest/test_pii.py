@@ -594,12 +594,12 @@ def test_an_eight_thousand_character_prompt_takes_well_under_ten_milliseconds() 
     text = _realistic_prompt(8_000)
     assert find_personal_data(text)
     timings = []
-    for _ in range(7):
-        started = time.perf_counter()
+    for _ in range(15):
+        started = time.thread_time()
         find_personal_data(text)
-        timings.append(time.perf_counter() - started)
-    # The best of several runs: a busy machine slows some runs, not the fastest one. It
-    # takes about 2 ms here; 10 ms is the budget.
+        timings.append(time.thread_time() - started)
+    # This thread's CPU time, best of several runs: other processes on a busy machine
+    # stretch wall time, not the work done. It takes about 2 ms here; 10 ms is the budget.
     print(f"\nPII guard on 8,000 characters: best {min(timings) * 1000:.2f} ms")
     assert min(timings) < 0.010
 
