@@ -86,12 +86,20 @@ def _lines(old: list[str], new: list[str]) -> Iterator[tuple[str, str]]:
         if tag == "equal":
             for line in new[j1:j2]:
                 yield "same", escape(line)
-        elif tag == "replace" and i2 - i1 == j2 - j1:
-            # Line for line: mark what changed inside each pair.
-            for old_line, new_line in zip(old[i1:i2], new[j1:j2], strict=True):
+        elif tag == "replace":
+            # Line for line as far as both sides go, marking what changed inside each
+            # pair; the lines one side has more of are plainly removed or added.
+            paired = min(i2 - i1, j2 - j1)
+            for old_line, new_line in zip(
+                old[i1 : i1 + paired], new[j1 : j1 + paired], strict=True
+            ):
                 old_spans, new_spans = _changed_spans(old_line, new_line)
                 yield "removed", _marked(old_line, old_spans)
                 yield "added", _marked(new_line, new_spans)
+            for line in old[i1 + paired : i2]:
+                yield "removed", escape(line)
+            for line in new[j1 + paired : j2]:
+                yield "added", escape(line)
         else:
             for line in old[i1:i2]:
                 yield "removed", escape(line)

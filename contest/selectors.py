@@ -181,6 +181,7 @@ REVISION_FIELDS: tuple[tuple[str, StrOrPromise], ...] = (
 
 @dataclass(frozen=True)
 class FieldChange:
+    name: str
     label: StrOrPromise
     html: SafeString
     changed: bool
@@ -201,6 +202,7 @@ def revision_diff(old: EntryRevision, new: EntryRevision) -> list[FieldChange]:
         diff = text_diff("" if before is None else str(before), "" if after is None else str(after))
         changes.append(
             FieldChange(
+                name=name,
                 label=label,
                 # contest.diffs escapes every piece of text it puts in its HTML.
                 html=mark_safe(diff.html),  # noqa: S308

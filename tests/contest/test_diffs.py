@@ -63,3 +63,11 @@ def test_an_empty_text_against_a_new_one_is_all_added() -> None:
 
     assert (diff.added, diff.removed) == (1, 0)
     assert text_diff("", "").html == ""
+
+
+def test_a_line_changed_and_one_added_still_marks_the_change_in_the_first() -> None:
+    diff = text_diff("3行で要約。\n{{input}}", "5行で要約。\n敬体で。\n{{input}}")
+
+    assert (diff.added, diff.removed) == (2, 1)
+    assert "<del><mark>3</mark>行で要約。</del>" in diff.html
+    assert "<ins>敬体で。</ins>" in diff.html
