@@ -233,7 +233,8 @@ def sheet_runs(assignment: Assignment) -> list[TaskRuns]:
     redaction = redaction_of(assignment.revision)
     outputs = redaction.outputs if redaction else {}
     rows: dict[int, TaskRuns] = {}
-    for run in Run.objects.filter(revision=assignment.revision).select_related("sample_task"):
+    runs = Run.objects.entry_runs().filter(revision=assignment.revision)
+    for run in runs.select_related("sample_task"):
         row = rows.setdefault(run.task.pk, TaskRuns(task=run.task, runs=[]))
         row.runs.append(
             RunView(run=run, output=outputs.get(str(run.pk), run.output), checks=check_lines(run))
@@ -329,7 +330,8 @@ def blind_check(contest: Contest) -> tuple[list[BlindRow], int]:
     revisions = blind_candidates(contest)
     runs: dict[int, list[Run]] = {}
     for run in (
-        Run.objects.filter(revision__in=revisions)
+        Run.objects.entry_runs()
+        .filter(revision__in=revisions)
         .select_related("sample_task")
         .only("pk", "revision_id", "output", "sample_index", "sample_task__title")
     ):
@@ -348,7 +350,9 @@ def redaction_subject(contest: Contest, entry_id: int) -> tuple[EntryRevision, l
     is not one judges will read."""
     for revision in blind_candidates(contest):
         if revision.entry_id == entry_id:
-            runs = list(Run.objects.filter(revision=revision).select_related("sample_task"))
+            runs = list(
+                Run.objects.entry_runs().filter(revision=revision).select_related("sample_task")
+            )
             return revision, runs
     raise Http404
 
