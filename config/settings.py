@@ -444,6 +444,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Images kept for entry forms nobody came back to.
     "purge-pending-images": {"task": "contest.tasks.purge_pending_images", "schedule": 3600.0},
+    # Preview runs ("try it") older than PREVIEW_RETENTION_DAYS.
+    "purge-previews": {"task": "contest.tasks.purge_previews", "schedule": 3600.0},
 }
 # A restarted broker comes back: keep trying, at start and while running.
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -496,6 +498,10 @@ CELERY_TASK_TIME_LIMIT = int(LLM_READ_TIMEOUT) + 30
 # is never limited, nor an organiser's re-run.
 ENTRY_SUBMITS_PER_HOUR = env_int("ENTRY_SUBMITS_PER_HOUR", 10)
 RUN_RETRIES_PER_HOUR = env_int("RUN_RETRIES_PER_HOUR", 5)
+# "Try it" (preview runs of text that is not submitted): tries per person and hour, and
+# how long their runs are kept.
+PREVIEWS_PER_HOUR = env_int("PREVIEWS_PER_HOUR", 20)
+PREVIEW_RETENTION_DAYS = env_int("PREVIEW_RETENTION_DAYS", 7)
 # The yen budget a new contest starts with (organiser form, import_contest); 0 means none.
 CONTEST_DEFAULT_YEN_BUDGET = env_int("CONTEST_DEFAULT_YEN_BUDGET", 5000)
 # The part of a contest's budget one entrant's runs may spend; past it only their runs are
@@ -504,6 +510,8 @@ ENTRANT_BUDGET_SHARE_PERCENT = env_int("ENTRANT_BUDGET_SHARE_PERCENT", 10)
 for _name, _value in (
     ("ENTRY_SUBMITS_PER_HOUR", ENTRY_SUBMITS_PER_HOUR),
     ("RUN_RETRIES_PER_HOUR", RUN_RETRIES_PER_HOUR),
+    ("PREVIEWS_PER_HOUR", PREVIEWS_PER_HOUR),
+    ("PREVIEW_RETENTION_DAYS", PREVIEW_RETENTION_DAYS),
     ("CONTEST_DEFAULT_YEN_BUDGET", CONTEST_DEFAULT_YEN_BUDGET),
 ):
     if _value < 0:

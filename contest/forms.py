@@ -17,6 +17,8 @@ from contest.rules import FIELD_LABELS, MAX_MINUTES
 
 ACTION_DRAFT = "draft"
 ACTION_SUBMIT = "submit"
+# "試しに実行": run the text as it stands on the visible sample tasks, store nothing.
+ACTION_TRY = "try"
 
 
 def _normalise_newlines(text: str) -> str:
@@ -188,11 +190,14 @@ class EntryForm(forms.Form):
         category_field = self.fields["category"]
         assert isinstance(category_field, forms.ModelChoiceField)
         category_field.queryset = categories
-        category_field.required = categories.exists()
-        if not category_field.required:
+        category_field.required = categories.exists() and self.action != ACTION_TRY
+        if not categories.exists():
             del self.fields["category"]
         if not contest.allow_gallery_sharing:
             del self.fields["share_in_gallery"]
+        if self.action == ACTION_TRY:
+            # A try needs only the prompt; the rest is asked for when saving.
+            self.fields["title"].required = False
         if self.is_bound:
             self.kept_image = pending_images.pending_image_get(
                 author_id=author.pk, form_token=self.token
@@ -214,7 +219,8 @@ class EntryForm(forms.Form):
     @property
     def action(self) -> str:
         # Pressing Enter in a text box sends the first button (draft): the safe default.
-        return ACTION_SUBMIT if self.data.get("action") == ACTION_SUBMIT else ACTION_DRAFT
+        posted = self.data.get("action") if self.is_bound else None
+        return posted if posted in (ACTION_SUBMIT, ACTION_TRY) else ACTION_DRAFT
 
     # --- Fields ---------------------------------------------------------------------------
 
@@ -264,7 +270,7 @@ class EntryForm(forms.Form):
             self.add_error(None, ValidationError(reason, code="contest_closed"))
         if self.entry is not None and self.entry.status == Entry.Status.WITHDRAWN:
             self.add_error(None, _("This entry was withdrawn, so it can no longer be changed."))
-        if self.entry is None and not reason:
+        if self.entry is None and not reason and self.action != ACTION_TRY:
             try:
                 rules.entry_check_limit(contest=self.contest, author=self.author)
             except rules.EntryLimitError as error:

@@ -19,50 +19,9 @@ from accounts.models import User
 from contest.models import Contest, Entry, Run
 from contest.organise.selectors import contests_for_organiser
 from contest.rules import japan_time
+from contest.runs.selectors import RunTally
 
 ENTRIES_SHOWN = 10
-
-
-@dataclass(frozen=True)
-class BarSegment:
-    status: str
-    x: float
-    width: float
-
-
-@dataclass(frozen=True)
-class RunTally:
-    """An entry's runs (current revision) by how far they got."""
-
-    succeeded: int
-    failed: int
-    waiting: int
-    cancelled: int
-
-    @property
-    def total(self) -> int:
-        return self.succeeded + self.failed + self.waiting + self.cancelled
-
-    @property
-    def finished(self) -> int:
-        return self.succeeded + self.failed + self.cancelled
-
-    @property
-    def segments(self) -> list[BarSegment]:
-        """Percent-wide pieces of a bar, in reading order: done, failed, waiting, cancelled."""
-        segments = []
-        x = 0.0
-        for status, count in (
-            ("succeeded", self.succeeded),
-            ("failed", self.failed),
-            ("waiting", self.waiting),
-            ("cancelled", self.cancelled),
-        ):
-            if count:
-                width = 100 * count / self.total
-                segments.append(BarSegment(status, round(x, 3), round(width, 3)))
-                x += width
-        return segments
 
 
 @dataclass(frozen=True)

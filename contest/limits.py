@@ -1,10 +1,11 @@
-"""Per-person rate limits on what spends the contest's money: submitting and re-running.
+"""Per-person rate limits on what spends the contest's money: submitting, re-running and
+trying a prompt before submitting it (preview runs).
 
-Without them one entrant could queue revisions and re-runs without end and spend the
-whole budget. Each action has an allowance per hour (`ENTRY_SUBMITS_PER_HOUR`,
-`RUN_RETRIES_PER_HOUR`; 0 = no limit), counted per person in Django's cache: Redis in
-production (`CACHE_URL`), so every web process counts against the same allowance; local
-memory otherwise, where each process counts on its own.
+Without them one entrant could queue revisions, re-runs and tries without end and spend
+the whole budget. Each action has an allowance per hour (`ENTRY_SUBMITS_PER_HOUR`,
+`RUN_RETRIES_PER_HOUR`, `PREVIEWS_PER_HOUR`; 0 = no limit), counted per person in
+Django's cache: Redis in production (`CACHE_URL`), so every web process counts against
+the same allowance; local memory otherwise, where each process counts on its own.
 
 The window slides: the hour is counted in ten-minute buckets, one cache key each, and
 what counts is the takes of the buckets within the last hour, the oldest weighted by the
@@ -53,6 +54,7 @@ class Action:
 
 SUBMIT = Action("submit", "ENTRY_SUBMITS_PER_HOUR")
 RETRY = Action("retry", "RUN_RETRIES_PER_HOUR")
+PREVIEW = Action("preview", "PREVIEWS_PER_HOUR")
 
 
 @dataclass(frozen=True)
@@ -179,6 +181,19 @@ def refusal_message(action: Action, *, limit: int, wait_seconds: float, retry_at
                 "You have reached the hourly limit for submitting (%(limit)d per hour). You can "
                 "submit again from %(time)s (Japan time), in %(count)d minutes. Nothing was "
                 "submitted; what you typed is kept, and you can save it as a draft meanwhile.",
+                minutes,
+            )
+            % params
+        )
+    if action == PREVIEW:
+        return (
+            ngettext(
+                "You have reached the hourly limit for trying prompts (%(limit)d per hour). "
+                "You can try again from %(time)s (Japan time), in %(count)d minute. Nothing "
+                "was run; what you typed is kept.",
+                "You have reached the hourly limit for trying prompts (%(limit)d per hour). "
+                "You can try again from %(time)s (Japan time), in %(count)d minutes. Nothing "
+                "was run; what you typed is kept.",
                 minutes,
             )
             % params

@@ -381,8 +381,28 @@ class EntryRevision(models.Model):
         return f"{self.title} (r{self.number})"
 
 
+class RunQuerySet(models.QuerySet["Run"]):
+    def entry_runs(self) -> "RunQuerySet":
+        """Runs that belong to an entry's revision: the only ones judging, budgets and
+        tallies count."""
+        return self.filter(kind=Run.Kind.ENTRY)
+
+    def previews(self) -> "RunQuerySet":
+        return self.filter(kind=Run.Kind.PREVIEW)
+
+
 class Run(models.Model):
-    """One model call: one entry revision on one sample task, one sample, one model setting."""
+    """One model call: one entry revision on one sample task, one sample, one model setting.
+
+    A preview run ("try it" before submitting, or in the gallery) belongs to no entry and
+    no revision: it is asked for by a person (`requested_by`), grouped with the rest of one
+    try by `preview_key`, perhaps on a contest's sample task, and purged after
+    PREVIEW_RETENTION_DAYS. It never counts for judging, budgets or tallies.
+    """
+
+    class Kind(models.TextChoices):
+        ENTRY = "entry", _("Entry run")
+        PREVIEW = "preview", _("Preview run")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -394,9 +414,31 @@ class Run(models.Model):
 
     PENDING = (Status.QUEUED, Status.RUNNING, Status.HELD)
 
-    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="runs")
-    revision = models.ForeignKey(EntryRevision, on_delete=models.CASCADE, related_name="runs")
-    sample_task = models.ForeignKey(SampleTask, on_delete=models.CASCADE, related_name="runs")
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.ENTRY)
+    entry = models.ForeignKey(
+        Entry, on_delete=models.CASCADE, related_name="runs", null=True, blank=True
+    )
+    revision = models.ForeignKey(
+        EntryRevision, on_delete=models.CASCADE, related_name="runs", null=True, blank=True
+    )
+    sample_task = models.ForeignKey(
+        SampleTask, on_delete=models.CASCADE, related_name="runs", null=True, blank=True
+    )
+    # Previews only: the contest whose settings and tasks it used (none in the gallery),
+    # who asked for it, and the try it belongs to.
+    contest = models.ForeignKey(
+        Contest, on_delete=models.CASCADE, related_name="+", null=True, blank=True
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    preview_key = models.UUIDField(null=True, blank=True, db_index=True)
+    # What a preview's row is called when it has no sample task (the gallery's own input).
+    preview_label = models.CharField(max_length=200, blank=True)
     sample_index = models.PositiveSmallIntegerField(default=0)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     provider = models.CharField(max_length=16)
@@ -426,17 +468,52 @@ class Run(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = RunQuerySet.as_manager()
+
     class Meta:
         ordering = ["sample_task__position", "sample_task_id", "sample_index"]
         constraints = [
             models.UniqueConstraint(
                 fields=["revision", "sample_task", "sample_index"], name="run_unique_per_sample"
             ),
+            # An entry run has its entry, revision and task and nothing of a preview; a
+            # preview has no entry or revision, and always a person and a try.
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        kind="entry",
+                        entry__isnull=False,
+                        revision__isnull=False,
+                        sample_task__isnull=False,
+                        contest__isnull=True,
+                        requested_by__isnull=True,
+                        preview_key__isnull=True,
+                    )
+                    | Q(
+                        kind="preview",
+                        entry__isnull=True,
+                        revision__isnull=True,
+                        requested_by__isnull=False,
+                        preview_key__isnull=False,
+                    )
+                ),
+                name="run_kind_fields",
+            ),
         ]
-        indexes = [models.Index(fields=["status", "available_at"])]
+        indexes = [
+            models.Index(fields=["status", "available_at"]),
+            models.Index(fields=["kind", "created_at"], name="run_kind_created"),
+        ]
 
     def __str__(self) -> str:
         return f"run {self.pk} ({self.status})"
+
+    @property
+    def task(self) -> SampleTask:
+        """The sample task of a run that has one (every entry run does)."""
+        if self.sample_task is None:
+            raise ValueError(f"run {self.pk} has no sample task")
+        return self.sample_task
 
     @property
     def is_pending(self) -> bool:

@@ -8,11 +8,14 @@ from uuid import UUID
 from django.db.models import BooleanField, Case, Count, Q, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
+from django_stubs_ext import StrOrPromise
 
 from accounts.models import User
 from accounts.permissions import is_organiser
+from contest.diffs import text_diff
 from contest.models import Contest, Entry, EntryRevision, SampleTask
 
 # --- Contests -----------------------------------------------------------------------------
@@ -158,3 +161,54 @@ def entry_differs_from_revision(entry: Entry, revision: EntryRevision | None) ->
     if revision is None:
         return True
     return any(getattr(revision, name) != value for name, value in entry_snapshot(entry).items())
+
+
+# --- Revisions compared -------------------------------------------------------------------
+
+# What a revision page and a comparison show, in the order of the entry form.
+REVISION_FIELDS: tuple[tuple[str, StrOrPromise], ...] = (
+    # The entry form's labels (contest.rules.FIELD_LABELS, which imports this module).
+    ("title", gettext_lazy("Title")),
+    ("category_name", gettext_lazy("Category")),
+    ("purpose", gettext_lazy("What the prompt is for")),
+    ("system_prompt", gettext_lazy("Instructions for the AI (system prompt)")),
+    ("prompt_template", gettext_lazy("Prompt")),
+    ("usage_notes", gettext_lazy("How to use it")),
+    ("minutes_before", gettext_lazy("Minutes the task took without AI")),
+    ("minutes_after", gettext_lazy("Minutes the task takes with this prompt")),
+)
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    name: str
+    label: StrOrPromise
+    html: SafeString
+    changed: bool
+    added: int
+    removed: int
+
+
+def entry_revision(entry: Entry, number: int) -> EntryRevision:
+    """One of the entry's revisions by its number, or 404."""
+    return get_object_or_404(EntryRevision, entry=entry, number=number)
+
+
+def revision_diff(old: EntryRevision, new: EntryRevision) -> list[FieldChange]:
+    """Every field of two revisions compared (contest.diffs), in the entry form's order."""
+    changes = []
+    for name, label in REVISION_FIELDS:
+        before, after = getattr(old, name), getattr(new, name)
+        diff = text_diff("" if before is None else str(before), "" if after is None else str(after))
+        changes.append(
+            FieldChange(
+                name=name,
+                label=label,
+                # contest.diffs escapes every piece of text it puts in its HTML.
+                html=mark_safe(diff.html),  # noqa: S308
+                changed=diff.changed,
+                added=diff.added,
+                removed=diff.removed,
+            )
+        )
+    return changes

@@ -7,6 +7,7 @@ from django.conf import settings
 
 from contest import pending_images
 from contest.runs import services as runs
+from contest.runs.previews import runs_purge_previews
 
 logger = logging.getLogger(__name__)
 
@@ -35,3 +36,10 @@ def purge_pending_images() -> None:
     deleted = pending_images.pending_images_purge()
     if deleted:
         logger.info("Deleted %s abandoned entry images", deleted)
+
+
+@shared_task(name="contest.tasks.purge_previews", ignore_result=True)
+def purge_previews() -> None:
+    deleted = runs_purge_previews()
+    if deleted:
+        logger.info("Deleted %s preview runs past their retention", deleted)

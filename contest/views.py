@@ -18,9 +18,14 @@ from accounts.models import User
 from accounts.permissions import is_organiser
 from contest import extensions, images, pending_images, rules, selectors, services, uploads
 from contest import home as home_reads
-from contest.forms import ACTION_SUBMIT, EntryForm
+from contest.forms import ACTION_SUBMIT, ACTION_TRY, EntryForm
 from contest.models import Contest, Entry, SampleTask
-from contest.runs.selectors import entry_run_grid, may_retry_runs
+from contest.runs.previews import (
+    preview_inputs_for_tasks,
+    preview_runs,
+    runs_create_preview,
+)
+from contest.runs.selectors import EntryRuns, entry_run_grid, may_retry_runs, preview_grid
 from contest.templating import tag
 from contest.timeline import contest_timeline
 
@@ -143,6 +148,8 @@ def _render_form(
     *,
     contest: Contest,
     entry: Entry | None = None,
+    preview: EntryRuns | None = None,
+    preview_key: UUID | None = None,
 ) -> HttpResponse:
     coverage = selectors.contest_placeholders(contest)
     return render(
@@ -152,6 +159,8 @@ def _render_form(
             "form": form,
             "contest": contest,
             "entry": entry,
+            "grid": preview,
+            "preview_key": preview_key,
             "placeholder_tags": [tag(name) for name in coverage.available],
             "submit_label": (
                 _("Submit revision")
@@ -186,6 +195,40 @@ def _bound_form(
     )
 
 
+def _entry_try(
+    request: AuthenticatedHttpRequest,
+    form: EntryForm,
+    *,
+    contest: Contest,
+    entry: Entry | None = None,
+) -> HttpResponse:
+    """ "試しに実行": run the form's text on the visible sample tasks and show the form again,
+    everything typed kept, with the outputs below it. No entry or revision is written."""
+    key = None
+    if form.is_valid():
+        tasks = selectors.tasks_for_entrants(contest)
+        if not tasks:
+            form.add_error(
+                None, _("This contest shows no sample tasks, so there is nothing to try on.")
+            )
+        else:
+            try:
+                key = runs_create_preview(
+                    user=request.user,
+                    system_prompt=form.cleaned_data["system_prompt"],
+                    prompt_template=form.cleaned_data["prompt_template"],
+                    inputs=preview_inputs_for_tasks(tasks),
+                    contest=contest,
+                )
+            except ValidationError as error:
+                _refuse(request, form, error)
+    form.keep_image_for_next_post()
+    preview = preview_grid(preview_runs(user=request.user, preview_key=key)) if key else None
+    return _render_form(
+        request, form, contest=contest, entry=entry, preview=preview, preview_key=key
+    )
+
+
 @uploads.upload_limit(images.MAX_IMAGE_BYTES)
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -213,6 +256,8 @@ def _entry_create_post(request: AuthenticatedHttpRequest, contest: Contest) -> H
         messages.info(request, _("This form was already sent; here is the entry it created."))
         return redirect("entry_detail", existing.pk)
     form = _bound_form(request, contest)
+    if form.action == ACTION_TRY:
+        return _entry_try(request, form, contest=contest)
     if not form.is_valid():
         form.keep_image_for_next_post()
         return _render_form(request, form, contest=contest)
@@ -258,6 +303,8 @@ def entry_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         return _render_form(request, form, contest=contest, entry=entry)
 
     form = _bound_form(request, contest, entry)
+    if form.action == ACTION_TRY:
+        return _entry_try(request, form, contest=contest, entry=entry)
     if not form.is_valid():
         form.keep_image_for_next_post()
         return _render_form(request, form, contest=contest, entry=entry)
@@ -391,3 +438,61 @@ def entry_image(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
 @require_GET
 def entry_thumbnail(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     return serve_image(_entry_for_viewer(request, pk).thumbnail)
+
+
+# --- Revisions ------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def entry_revision(request: AuthenticatedHttpRequest, pk: int, number: int) -> HttpResponse:
+    """An earlier (or the latest) revision as it was submitted, with its own runs."""
+    entry = _entry_for_viewer(request, pk)
+    revision = selectors.entry_revision(entry, number)
+    return render(
+        request,
+        "contest/entry_revision.html",
+        {
+            "entry": entry,
+            "contest": entry.contest,
+            "revision": revision,
+            "revisions": selectors.entry_revisions(entry),
+            "grid": entry_run_grid(entry=entry, viewer=request.user, revision_number=number),
+            "frozen": True,
+        },
+    )
+
+
+def _revision_number(value: str | None, default: int) -> int:
+    try:
+        return int(value) if value else default
+    except ValueError:
+        return default
+
+
+@login_required
+@require_GET
+def entry_revision_diff(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Two revisions compared field by field (`?old=1&new=3`; by default the last two)."""
+    entry = _entry_for_viewer(request, pk)
+    revisions = selectors.entry_revisions(entry)
+    if len(revisions) < 2:
+        messages.info(request, _("There is only one revision, so there is nothing to compare."))
+        return redirect("entry_detail", entry.pk)
+    by_number = {revision.number: revision for revision in revisions}
+    new = by_number.get(_revision_number(request.GET.get("new"), revisions[0].number))
+    old = by_number.get(_revision_number(request.GET.get("old"), revisions[1].number))
+    if old is None or new is None:
+        raise Http404
+    return render(
+        request,
+        "contest/entry_revision_diff.html",
+        {
+            "entry": entry,
+            "contest": entry.contest,
+            "revisions": revisions,
+            "old": old,
+            "new": new,
+            "changes": selectors.revision_diff(old, new),
+        },
+    )

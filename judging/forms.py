@@ -268,7 +268,7 @@ class RedactionForm(forms.Form):
         for run in self.runs:
             self.fields[f"output_{run.pk}"] = forms.CharField(
                 label=gettext("Output on “%(task)s” (sample %(number)d)")
-                % {"task": run.sample_task.title, "number": run.sample_index + 1},
+                % {"task": run.task.title, "number": run.sample_index + 1},
                 required=False,
                 strip=False,
                 widget=forms.Textarea(attrs={"rows": 6}),

@@ -233,8 +233,9 @@ def sheet_runs(assignment: Assignment) -> list[TaskRuns]:
     redaction = redaction_of(assignment.revision)
     outputs = redaction.outputs if redaction else {}
     rows: dict[int, TaskRuns] = {}
-    for run in Run.objects.filter(revision=assignment.revision).select_related("sample_task"):
-        row = rows.setdefault(run.sample_task_id, TaskRuns(task=run.sample_task, runs=[]))
+    runs = Run.objects.entry_runs().filter(revision=assignment.revision)
+    for run in runs.select_related("sample_task"):
+        row = rows.setdefault(run.task.pk, TaskRuns(task=run.task, runs=[]))
         row.runs.append(
             RunView(run=run, output=outputs.get(str(run.pk), run.output), checks=check_lines(run))
         )
@@ -301,7 +302,7 @@ def blind_candidates(contest: Contest) -> list[EntryRevision]:
 
 def _run_label(run: Run) -> str:
     return _("Output on “%(task)s” (sample %(number)d)") % {
-        "task": run.sample_task.title,
+        "task": run.task.title,
         "number": run.sample_index + 1,
     }
 
@@ -329,11 +330,12 @@ def blind_check(contest: Contest) -> tuple[list[BlindRow], int]:
     revisions = blind_candidates(contest)
     runs: dict[int, list[Run]] = {}
     for run in (
-        Run.objects.filter(revision__in=revisions)
+        Run.objects.entry_runs()
+        .filter(revision__in=revisions)
         .select_related("sample_task")
         .only("pk", "revision_id", "output", "sample_index", "sample_task__title")
     ):
-        runs.setdefault(run.revision_id, []).append(run)
+        runs.setdefault(run.revision_id or 0, []).append(run)
     rows = [_blind_row(revision, runs.get(revision.pk, [])) for revision in revisions]
     return [row for row in rows if row.mentions or row.redaction], len(revisions)
 
@@ -348,7 +350,9 @@ def redaction_subject(contest: Contest, entry_id: int) -> tuple[EntryRevision, l
     is not one judges will read."""
     for revision in blind_candidates(contest):
         if revision.entry_id == entry_id:
-            runs = list(Run.objects.filter(revision=revision).select_related("sample_task"))
+            runs = list(
+                Run.objects.entry_runs().filter(revision=revision).select_related("sample_task")
+            )
             return revision, runs
     raise Http404
 

@@ -229,7 +229,9 @@ def redaction_save(
                 _("The title and the prompt cannot be empty, even in a redacted copy."),
                 code="required",
             )
-        originals = dict(Run.objects.filter(revision=revision).values_list("pk", "output"))
+        originals = dict(
+            Run.objects.entry_runs().filter(revision=revision).values_list("pk", "output")
+        )
         changed_outputs = {
             str(run_id): text
             for run_id, text in outputs.items()

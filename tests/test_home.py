@@ -18,8 +18,9 @@ from pytest_django import Settings
 
 from accounts.models import User
 from contest import extensions
-from contest.home import RunTally, waiting_for
+from contest.home import waiting_for
 from contest.models import Contest, Entry, Run
+from contest.runs.selectors import RunTally
 from contest.services import entry_submit
 from tests import factories
 
@@ -137,8 +138,8 @@ def test_my_entries_show_their_runs_in_words_and_a_bar(
     page = _page(client)
 
     assert f'href="{reverse("entry_detail", args=[entry.pk])}">議事録の要約</a>' in page
-    assert "2件中1件完了" in page
-    assert '<span class="run-failed-words">1件失敗</span>' in page
+    assert "2件中1件成功" in page
+    assert '<span class="run-part-failed run-failed-words">1件失敗</span>' in page
     assert '<rect class="succeeded" x="0.000000" y="0" width="50.000000"' in page
     assert '<rect class="failed" x="50.000000" y="0" width="50.000000"' in page
 
@@ -155,8 +156,7 @@ def test_runs_of_an_earlier_revision_are_not_counted(
 
     page = _page(client)
 
-    assert "2件中0件完了" in page
-    assert "2件待機中" in page
+    assert "2件中2件待ち" in page
     assert "失敗" not in page.split('id="my-entries-heading"', 1)[1].split("</section>", 1)[0]
 
 

@@ -19,6 +19,7 @@ from PIL import Image
 from accounts.models import User
 from contest.images import clean_image
 from contest.models import Contest, Entry, EntryRevision
+from contest.runs.previews import preview_inputs_for_tasks, runs_create_preview
 from contest.services import entry_submit
 from judging.models import Assignment
 from tests import factories
@@ -39,8 +40,8 @@ Expected = int | str
 class Row:
     name: str
     method: str
-    # "", "slug", "entry", "slug+task", "slug+status"; judging's contest: "assignment", "judged",
-    # "judged+entry", "judged+assignment"
+    # "", "slug", "entry", "entry+revision", "preview", "slug+task", "slug+status"; judging's
+    # contest: "assignment", "judged", "judged+entry", "judged+assignment"
     args: str
     anonymous: Expected
     author: Expected
@@ -82,6 +83,11 @@ MATRIX = [
     Row("entry_image", "get", "entry", author=200, organiser=200, **ENTRY_PRIVATE),
     Row("entry_thumbnail", "get", "entry", author=200, organiser=200, **ENTRY_PRIVATE),
     Row("entry_runs", "get", "entry", author=200, organiser=200, **ENTRY_PRIVATE),
+    Row("entry_revision", "get", "entry+revision", author=200, organiser=200, **ENTRY_PRIVATE),
+    # The scene's entry has one revision: the comparison sends back to the entry's page.
+    Row("entry_revision_diff", "get", "entry", author=302, organiser=302, **ENTRY_PRIVATE),
+    # A try is its author's alone, organisers included.
+    Row("preview_results", "get", "preview", author=200, organiser=404, **ENTRY_PRIVATE),
     Row("entry_retry_failed", "post", "entry", author=302, organiser=302, **ENTRY_PRIVATE),
     Row("run_monitor", "get", "slug", organiser=200, **ORGANISER_ONLY),
     Row("contest_retry_failed", "post", "slug", organiser=302, **ORGANISER_ONLY),
@@ -200,9 +206,17 @@ def scene(staff: User, other_staff: User, organiser: User, open_contest: Contest
     published = factories.make_contest(status=Contest.Status.PUBLISHED)
     entrant = factories.make_user()
     _submitted(published, entrant)
+    preview = runs_create_preview(
+        user=staff,
+        system_prompt="",
+        prompt_template="{{input}}",
+        inputs=preview_inputs_for_tasks(list(open_contest.sample_tasks.all())),
+        contest=open_contest,
+    )
     return {
         "contest": open_contest,
         "entry": entry,
+        "preview": preview,
         "judged": judged,
         "judged_entry": judged_entry,
         "assignment": assignment,
@@ -229,6 +243,8 @@ def _url(row: Row, scene: dict) -> str:
         "judged+entry": [judged.slug, scene["judged_entry"].pk],
         "judged+assignment": [judged.slug, scene["assignment"].pk],
         "slug+status": [contest.slug, Contest.Status.JUDGING],
+        "entry+revision": [entry.pk, 1],
+        "preview": [scene["preview"]],
     }.get(row.args, [])
     if row.args == "slug+task":
         args = [contest.slug, contest.sample_tasks.get(position=0).pk]

@@ -4,6 +4,7 @@ Every function here runs a fixed number of queries whatever the number of runs.
 """
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -13,6 +14,7 @@ from django.conf import settings
 from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncMinute
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
 from accounts.permissions import is_organiser
@@ -62,7 +64,8 @@ def _spend_from(totals: dict[str, Any], prefix: str = "") -> Spend:
 
 
 def contest_runs(contest: Contest) -> QuerySet[Run]:
-    return Run.objects.filter(entry__contest=contest)
+    """The contest's entry runs; preview runs never count for budgets or the monitor."""
+    return Run.objects.entry_runs().filter(entry__contest=contest)
 
 
 def has_budget(contest: Contest) -> bool:
@@ -164,6 +167,92 @@ def contest_budget_holds(*, contest: Contest) -> BudgetHolds:
     )
 
 
+# --- A tally of runs: words and a bar (home, an entry's runs, a try) --------------------------
+
+WAITING = "waiting"
+
+
+def _first_words(status: str, count: int, total: int) -> str:
+    params = {"count": count, "total": total}
+    if status == Run.Status.SUCCEEDED:
+        return gettext("%(count)d of %(total)d succeeded") % params
+    if status == Run.Status.FAILED:
+        return gettext("%(count)d of %(total)d failed") % params
+    if status == WAITING:
+        return gettext("%(count)d of %(total)d waiting") % params
+    return gettext("%(count)d of %(total)d cancelled") % params
+
+
+def _more_words(status: str, count: int) -> str:
+    params = {"count": count}
+    if status == Run.Status.SUCCEEDED:
+        return gettext("%(count)d succeeded") % params
+    if status == Run.Status.FAILED:
+        return gettext("%(count)d failed") % params
+    if status == WAITING:
+        return gettext("%(count)d waiting") % params
+    return gettext("%(count)d cancelled") % params
+
+
+@dataclass(frozen=True)
+class TallyPart:
+    status: str
+    words: str
+
+
+@dataclass(frozen=True)
+class RunTally:
+    """Runs by how far they got, for the words and the bar every page shows the same way:
+    failed runs in their own words and colour («3件中3件失敗»), never a full bar of done."""
+
+    succeeded: int
+    failed: int
+    waiting: int
+    cancelled: int
+
+    @classmethod
+    def from_statuses(cls, counts: Mapping[str, int]) -> "RunTally":
+        return cls(
+            succeeded=counts.get(Run.Status.SUCCEEDED, 0),
+            failed=counts.get(Run.Status.FAILED, 0),
+            waiting=sum(counts.get(status, 0) for status in Run.PENDING),
+            cancelled=counts.get(Run.Status.CANCELLED, 0),
+        )
+
+    def _counts(self) -> list[tuple[str, str, int]]:
+        return [
+            (Run.Status.SUCCEEDED, str(Run.Status.SUCCEEDED.label), self.succeeded),
+            (Run.Status.FAILED, str(Run.Status.FAILED.label), self.failed),
+            (WAITING, gettext("Waiting"), self.waiting),
+            (Run.Status.CANCELLED, str(Run.Status.CANCELLED.label), self.cancelled),
+        ]
+
+    @property
+    def total(self) -> int:
+        return self.succeeded + self.failed + self.waiting + self.cancelled
+
+    @property
+    def finished(self) -> int:
+        return self.succeeded + self.failed + self.cancelled
+
+    @property
+    def parts(self) -> list[TallyPart]:
+        """The non-zero counts in reading order; the first says "of how many"."""
+        parts: list[TallyPart] = []
+        for status, _label, count in self._counts():
+            if count:
+                words = (
+                    _more_words(status, count) if parts else _first_words(status, count, self.total)
+                )
+                parts.append(TallyPart(status, words))
+        return parts
+
+    @property
+    def segments(self) -> list["BarSegment"]:
+        """Percent-wide pieces of a bar, in reading order: done, failed, waiting, cancelled."""
+        return bar_segments(self._counts(), self.total)
+
+
 # --- An entry's runs --------------------------------------------------------------------------
 
 
@@ -186,22 +275,39 @@ class RunCell:
 
 @dataclass
 class TaskRow:
-    task: SampleTask
+    """A sample task (or, for a try with no task, what the person typed) and its runs."""
+
+    task: SampleTask | None
     cells: list[RunCell]
+    label: str = ""
+    typed_input: str = ""
+
+    @property
+    def title(self) -> str:
+        return self.task.title if self.task else self.label
+
+    @property
+    def input(self) -> str:
+        return self.task.input if self.task else self.typed_input
 
 
 @dataclass
 class EntryRuns:
-    entry: Entry
+    entry: Entry | None
     rows: list[TaskRow]
     counts: Counter[str]
     hidden_runs: int = 0
     total: int = 0
     done: int = 0
     samples: list[int] = field(default_factory=list)
-    # Organisers also see what a run cost, how long it took and whether its answer was
-    # reused; to an entrant those would tell that someone else sent the same prompt.
+    # Organisers also see what a run cost and whether its answer was reused; to an
+    # entrant those would tell that someone else sent the same prompt.
     for_organiser: bool = False
+    revision_number: int = 0
+
+    @property
+    def many_samples(self) -> bool:
+        return len(self.samples) > 1
 
     @property
     def moving(self) -> bool:
@@ -214,6 +320,10 @@ class EntryRuns:
     @property
     def failed(self) -> int:
         return self.counts[Run.Status.FAILED]
+
+    @property
+    def tally(self) -> RunTally:
+        return RunTally.from_statuses(self.counts)
 
     @property
     def checked_runs(self) -> list[Run]:
@@ -240,23 +350,23 @@ def check_lines(run: Run) -> list[CheckLine]:
     return lines
 
 
-def entry_run_grid(*, entry: Entry, viewer: User) -> EntryRuns:
-    """The runs of the entry's current revision as rows (sample tasks) × samples.
+def entry_run_grid(*, entry: Entry, viewer: User, revision_number: int | None = None) -> EntryRuns:
+    """The runs of the entry's current revision (or of `revision_number`) as rows (sample
+    tasks) × samples. One query.
 
     Progress counts every run; an entrant sees no row for a hidden sample task, whose
     input (and so its output) stays secret until the organisers show it.
     """
+    number = entry.revision if revision_number is None else revision_number
     runs = list(
-        Run.objects.filter(entry=entry, revision__number=entry.revision).select_related(
-            "sample_task"
-        )
+        Run.objects.filter(entry=entry, revision__number=number).select_related("sample_task")
     )
     shows_hidden = is_organiser(viewer)
     rows: dict[int, TaskRow] = {}
     counts: Counter[str] = Counter(run.status for run in runs)
     hidden = 0
     for run in runs:
-        task = run.sample_task
+        task = run.task
         if not (task.visible_to_entrants or shows_hidden):
             hidden += 1
             continue
@@ -272,6 +382,31 @@ def entry_run_grid(*, entry: Entry, viewer: User) -> EntryRuns:
         done=done,
         samples=sorted({run.sample_index for run in runs}),
         for_organiser=shows_hidden,
+        revision_number=number,
+    )
+
+
+def preview_grid(runs: list[Run]) -> EntryRuns:
+    """A try's runs (`contest.runs.previews.preview_runs`) in the entry grid's shape: a row
+    per run, named by its sample task or its label (then its input is the message sent).
+    No query."""
+    rows = [
+        TaskRow(
+            task=run.sample_task,
+            cells=[RunCell(run=run, checks=check_lines(run))],
+            label=run.preview_label,
+            typed_input=run.messages[-1]["content"] if run.messages else "",
+        )
+        for run in runs
+    ]
+    counts: Counter[str] = Counter(run.status for run in runs)
+    return EntryRuns(
+        entry=None,
+        rows=rows,
+        counts=counts,
+        total=len(runs),
+        done=sum(counts[status] for status in DONE),
+        samples=[0],
     )
 
 

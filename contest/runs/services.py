@@ -208,6 +208,7 @@ def runs_retry_failed(
     (`limits.RateLimitedError` once they are used); organisers are not limited. Who may
     ask at all is the caller's business.
     """
+    runs: QuerySet[Run]
     if entry is not None:
         runs = Run.objects.filter(entry=entry)
         contest = entry.contest
@@ -285,7 +286,7 @@ def run_execute(*, run_id: int) -> None:
     attempt = run.attempts
     if _answer_from_cache(run, attempt):
         return
-    reason = _hold_reason(run.entry.contest, run.entry.author_id, run.provider)
+    reason = _run_hold_reason(run)
     if reason:
         _finish(run, attempt, status=Run.Status.HELD, error="", error_code=reason, **_UNCLAIM)
         return
@@ -310,6 +311,13 @@ def run_execute(*, run_id: int) -> None:
         _fail(run, attempt, code="unexpected", message=message)
     else:
         _succeed(run, attempt, completion, from_cache=False)
+
+
+def _run_hold_reason(run: Run) -> str | None:
+    # A preview spends no contest budget: PREVIEWS_PER_HOUR limits it (contest.runs.previews).
+    if run.entry is None:
+        return None
+    return _hold_reason(run.entry.contest, run.entry.author_id, run.provider)
 
 
 # Giving a claim back without counting it as an attempt: no call was made.
@@ -368,14 +376,18 @@ def _answer_from_cache(run: Run, attempt: int) -> bool:
         prompt_tokens=source.prompt_tokens,
         completion_tokens=source.completion_tokens,
         request_id=source.request_id,
-        latency_ms=0,
+        # The original's time: a reused answer must look like any other to an entrant.
+        latency_ms=source.latency_ms or 0,
     )
     _succeed(run, attempt, completion, from_cache=True)
     return True
 
 
 def _succeed(run: Run, attempt: int, completion: llm.Completion, *, from_cache: bool) -> None:
-    results = [result.as_dict() for result in run_checks(run.sample_task.checks, completion.output)]
+    # The offline preview echoes the task text: grading that would fail the entrant for
+    # what no model wrote, so echo runs are not graded (pages say so).
+    checks = run.sample_task.checks if run.sample_task and run.provider != llm.PROVIDER_ECHO else []
+    results = [result.as_dict() for result in run_checks(checks, completion.output)]
     cost = (
         Decimal(0)
         if from_cache

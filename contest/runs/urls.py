@@ -4,6 +4,7 @@ from contest.runs import views
 
 urlpatterns = [
     path("entries/<int:pk>/runs/", views.entry_runs, name="entry_runs"),
+    path("previews/<uuid:key>/", views.preview_results, name="preview_results"),
     path("entries/<int:pk>/runs/retry/", views.entry_retry_failed, name="entry_retry_failed"),
     path("organise/contests/<slug:slug>/runs/", views.run_monitor, name="run_monitor"),
     path(

@@ -2,11 +2,12 @@
 organiser's run monitor with its actions. Thin: reads in run_selectors, writes in runs."""
 
 from typing import Any
+from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -16,7 +17,13 @@ from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import organiser_required
 from contest.limits import RateLimitedError
 from contest.models import Contest, Entry
-from contest.runs.selectors import contest_run_monitor, entry_run_grid, may_retry_runs
+from contest.runs.previews import preview_runs
+from contest.runs.selectors import (
+    contest_run_monitor,
+    entry_run_grid,
+    may_retry_runs,
+    preview_grid,
+)
 from contest.runs.services import runs_cancel_pending, runs_release_held, runs_retry_failed
 from contest.selectors import entries_visible_to
 
@@ -124,3 +131,17 @@ def contest_cancel_pending(request: AuthenticatedHttpRequest, slug: str) -> Http
         % {"count": count},
     )
     return redirect("run_monitor", slug=contest.slug)
+
+
+@login_required
+@require_GET
+def preview_results(request: AuthenticatedHttpRequest, key: UUID) -> HttpResponse:
+    """A try's outputs: the partial the entry form polls while they are pending, or a page
+    of its own without htmx. Only the person who asked sees it (404 for anyone else)."""
+    runs = preview_runs(user=request.user, preview_key=key)
+    if not runs:
+        raise Http404
+    context = {"grid": preview_grid(runs), "preview_key": key}
+    partial = "contest/runs/_preview_results.html"
+    template = partial if request.htmx else "contest/runs/preview_results.html"
+    return render(request, template, context)

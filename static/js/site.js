@@ -34,3 +34,12 @@ document.addEventListener("DOMContentLoaded", () => {
   const invalid = document.querySelector("main [aria-invalid='true']");
   if (invalid) invalid.focus();
 });
+
+// On a phone, an entry's sample tasks start folded (their titles stay, one tap opens
+// each), so a page of long outputs is not a long scroll; on a wide screen they stay open.
+document.addEventListener("DOMContentLoaded", () => {
+  if (!window.matchMedia("(max-width: 40rem)").matches) return;
+  for (const block of document.querySelectorAll("details[data-fold-on-mobile]")) {
+    block.open = false;
+  }
+});

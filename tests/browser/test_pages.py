@@ -43,7 +43,7 @@ def test_pages_have_no_console_errors_and_no_external_requests(
         ("contests", reverse("contest_list"), "main .grid article.card"),
         ("contest", reverse("contest_detail", args=[open_contest.slug]), "main h1"),
         ("entry-form", reverse("entry_create", args=[open_contest.slug]), "main textarea"),
-        ("entry", reverse("entry_detail", args=[entry.pk]), "#runs progress"),
+        ("entry", reverse("entry_detail", args=[entry.pk]), "#runs .run-tally"),
         ("gallery", reverse("gallery_list"), "main h1"),
     ]:
         visit(name, url, shows)

@@ -102,8 +102,9 @@ def test_partial_polls_while_a_run_is_pending(entry: Entry, author: Client) -> N
     assert f'hx-get="{reverse("entry_runs", args=[entry.pk])}"' in body
     assert 'hx-swap="outerHTML"' in body
     assert 'role="status"' in body
-    assert '<progress class="progress" value="1" max="2"' in body
-    assert "1 of 2 runs finished (50%)" in body
+    assert "1 of 2 succeeded" in body
+    assert "1 waiting" in body
+    assert '<rect class="waiting"' in body
 
 
 def test_partial_stops_polling_once_no_run_is_pending(entry: Entry, author: Client) -> None:
@@ -113,7 +114,9 @@ def test_partial_stops_polling_once_no_run_is_pending(entry: Entry, author: Clie
 
     assert POLLING not in body
     assert "hx-get" not in body
-    assert "4 of 4 runs finished (100%)" in body
+    assert "2 of 4 succeeded" in body
+    assert '<span class="run-part-failed run-failed-words">1 failed</span>' in body
+    assert "1 cancelled" in body
 
 
 def test_without_htmx_the_runs_are_a_whole_page(entry: Entry, author: Client) -> None:
@@ -142,13 +145,13 @@ def test_output_is_escaped_and_marked_as_ai_generated(entry: Entry, author: Clie
 
     assert "<script>alert" not in body
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;\n二行目" in body
-    assert '<div class="output">' in body  # white-space: pre-wrap keeps the line break
+    assert '<div class="output scroll"' in body  # white-space: pre-wrap keeps the line break
     assert "AI-generated" in body
     assert "Offline preview" not in body
     assert "At most 300 characters" in body
     assert "12 tokens sent, 34 received" in body
-    # Time and cost are the organisers' (a reused answer would show 0 ms and ¥0).
-    assert "1,500 ms" not in body
+    # Time is everyone's (a reused answer shows its original's); cost is the organisers'.
+    assert "1.5 s" in body
     assert "¥0.0123" not in body
 
 
@@ -163,7 +166,7 @@ def test_a_reused_answer_looks_to_the_entrant_like_any_other(
         from_cache=True,
         prompt_tokens=12,
         completion_tokens=34,
-        latency_ms=0,
+        latency_ms=900,  # the original's time, copied with its answer
         cost_yen=Decimal(0),
     )
     url = reverse("entry_runs", args=[entry.pk])
@@ -172,7 +175,8 @@ def test_a_reused_answer_looks_to_the_entrant_like_any_other(
     seen_by_organiser = htmx_get(english_client(organiser), url).content.decode()
 
     assert "12 tokens sent, 34 received" in seen_by_author
-    for clue in ("Reused an identical earlier answer", "0 ms", "¥0"):
+    assert "0.9 s" in seen_by_author
+    for clue in ("Reused an identical earlier answer", "¥0"):
         assert clue not in seen_by_author
         assert clue in seen_by_organiser
 
@@ -228,7 +232,7 @@ def test_hidden_task_runs_are_counted_but_not_shown_to_the_author(
     assert "議会答弁のたたき台" not in as_author
     assert as_author.count("秘密の入力に基づく回答") == 1
     assert "1 more run is on a sample task kept for judging" in as_author
-    assert "2 of 2 runs finished" in as_author
+    assert "2 of 2 succeeded" in as_author
     assert "議会答弁のたたき台" in as_organiser
     assert as_organiser.count("秘密の入力に基づく回答") == 2
 
@@ -474,7 +478,8 @@ def test_polling_stops_while_only_held_runs_wait(entry: Entry, author: Client) -
     body = author.get(reverse("entry_runs", args=[entry.pk])).content.decode()
 
     assert POLLING not in body
-    assert 'value="1"' in body  # one of two runs done: the bar still shows the wait
+    assert "1 of 2 succeeded" in body  # the bar and the words still show the wait
+    assert "1 waiting" in body
 
 
 def test_check_results_are_summarised_for_the_entry(entry: Entry, author: Client) -> None:

@@ -553,6 +553,7 @@ def test_spent_budget_holds_claimed_and_new_runs_and_release_queues_them(
     assert first.total_tokens >= 10
 
     held = execute(queued[1], django_capture_on_commit_callbacks)
+    assert first.entry is not None
     newcomer = submit(
         factories.make_entry(contest, first.entry.author, prompt_template="別の{{input}}"),
         django_capture_on_commit_callbacks,
@@ -627,6 +628,7 @@ def test_an_entrant_past_their_share_waits_while_others_run_on(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     held = execute(queued[1], django_capture_on_commit_callbacks)
+    assert spent_share.entry is not None
     revised = submit(
         factories.make_entry(contest, spent_share.entry.author, prompt_template="別の{{input}}"),
         django_capture_on_commit_callbacks,
@@ -718,6 +720,7 @@ def test_reused_answers_count_nothing_towards_a_share(
 
     assert reused.from_cache is True
     assert budget_hold_reason(contest=contest, author_id=other_staff.pk) is None
+    assert first.entry is not None
     assert budget_hold_reason(contest=contest, author_id=first.entry.author_id) == HOLD_SHARE
 
 
