@@ -31,6 +31,7 @@ import contextlib
 import math
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -105,7 +106,7 @@ class ThrottleStatus:
     requests_ceiling: int | None
     tokens_per_minute: float | None
     tokens_ceiling: int | None
-    paused_until: float | None  # Unix time, while the provider asked everyone to wait
+    paused_until: datetime | None  # while the provider asked everyone to wait
 
     @property
     def lowered(self) -> bool:
@@ -326,5 +327,7 @@ def throttle_status(*, provider: str, now: float | None = None) -> ThrottleStatu
         requests_ceiling=figures[REQUESTS][1],
         tokens_per_minute=figures[TOKENS][0],
         tokens_ceiling=figures[TOKENS][1],
-        paused_until=paused if isinstance(paused, int | float) and paused > now else None,
+        paused_until=datetime.fromtimestamp(paused, tz=UTC)
+        if isinstance(paused, int | float) and paused > now
+        else None,
     )
