@@ -76,7 +76,7 @@ def estimate_tokens(messages: list[dict[str, str]]) -> int:
     total = 3
     for message in messages:
         text = str(message.get("content", ""))
-        ascii_chars = sum(1 for char in text if ord(char) < 128)
+        ascii_chars = len(text.encode("ascii", "ignore"))
         total += _MESSAGE_OVERHEAD + (len(text) - ascii_chars) + math.ceil(ascii_chars / 3)
     return total
 
@@ -140,21 +140,48 @@ def _memory() -> float:
     return _MEMORY_WINDOWS * window_seconds()
 
 
-def _ceiling(kind: str, provider: str) -> int:
-    """The most this kind may reach: the setting, lowered to what the provider announced."""
-    configured = _configured(kind)
-    announced = cache.get(_announced_key(kind, provider))
-    if isinstance(announced, int) and announced > 0:
-        return min(configured, announced) if configured else announced
-    return configured
+@dataclass(frozen=True)
+class _Snapshot:
+    """What the cache says about a provider now, read in one round trip."""
+
+    paused: float | None
+    announced: dict[str, int | None]
+    ceilings: dict[str, int]  # 0: no limit of that kind
+    rates: dict[str, float]  # in force, for the kinds with a ceiling
+
+    def spacing(self) -> float:
+        """Seconds between two calls at the request rate in force."""
+        rate = self.rates.get(REQUESTS)
+        return window_seconds() / rate if rate else _slice_seconds() / 10
 
 
-def _rate(kind: str, provider: str, ceiling: int) -> float:
-    """The rate in force: the adapted one, never above the ceiling; the ceiling if none."""
-    adapted = cache.get(_rate_key(kind, provider))
-    if isinstance(adapted, int | float) and adapted > 0:
-        return min(float(ceiling), float(adapted))
-    return float(ceiling)
+def _snapshot(provider: str) -> _Snapshot:
+    keys = [_pause_key(provider)]
+    keys += [_announced_key(kind, provider) for kind in KINDS]
+    keys += [_rate_key(kind, provider) for kind in KINDS]
+    values = cache.get_many(keys)
+    paused = values.get(_pause_key(provider))
+    announced: dict[str, int | None] = {}
+    ceilings: dict[str, int] = {}
+    rates: dict[str, float] = {}
+    for kind in KINDS:
+        value = values.get(_announced_key(kind, provider))
+        told = value if isinstance(value, int) and value > 0 else None
+        announced[kind] = told
+        configured = _configured(kind)
+        # The setting is the ceiling, lowered to what the provider announced.
+        ceiling = min(configured or told, told) if told else configured
+        ceilings[kind] = ceiling
+        if ceiling:
+            adapted = values.get(_rate_key(kind, provider))
+            rate = float(adapted) if isinstance(adapted, int | float) and adapted > 0 else ceiling
+            rates[kind] = min(float(ceiling), rate)
+    return _Snapshot(
+        paused=float(paused) if isinstance(paused, int | float) else None,
+        announced=announced,
+        ceilings=ceilings,
+        rates=rates,
+    )
 
 
 def _add(key: str, amount: int) -> int:
@@ -180,16 +207,15 @@ def _take_back(key: str, amount: int) -> None:
 def throttle_acquire(*, provider: str, tokens: int = 0, now: float | None = None) -> Grant:
     """Take one call (and `tokens`) from the provider's window, or say how long to wait."""
     now = time.time() if now is None else now
-    paused = cache.get(_pause_key(provider))
-    if isinstance(paused, int | float) and paused > now:
-        return _refuse(provider, start=paused, now=now)
+    state = _snapshot(provider)
+    if state.paused is not None and state.paused > now:
+        return _refuse(provider, start=state.paused, now=now, spacing=state.spacing())
     current = int(now // _slice_seconds())
     taken: list[tuple[str, int]] = []
     for kind, amount in ((REQUESTS, 1), (TOKENS, tokens)):
-        ceiling = _ceiling(kind, provider)
-        if not ceiling or not amount:
+        if kind not in state.rates or not amount:
             continue
-        limit = max(1.0, _rate(kind, provider, ceiling))
+        limit = max(1.0, state.rates[kind])
         key = _count_key(kind, provider, current)
         in_slice = _add(key, amount)
         taken.append((key, amount))
@@ -214,13 +240,9 @@ def throttle_acquire(*, provider: str, tokens: int = 0, now: float | None = None
     return Grant(provider=provider, wait=0.0, slice=current, tokens=tokens if taken else 0)
 
 
-def _refuse(provider: str, *, start: float, now: float, spacing: float | None = None) -> Grant:
+def _refuse(provider: str, *, start: float, now: float, spacing: float) -> Grant:
     """Come back from `start` on, in a slot of your own: the k-th call refused against the
     same start waits k-1 spacings longer, so a backlog wakes at the rate, not at once."""
-    if spacing is None:
-        ceiling = _ceiling(REQUESTS, provider)
-        rate = _rate(REQUESTS, provider, ceiling) if ceiling else 0.0
-        spacing = window_seconds() / rate if rate else _slice_seconds() / 10
     position = _add(f"llm-refused:{provider}:{round(start * 1000)}", 1)
     return Grant(provider=provider, wait=max(0.0, start - now) + (position - 1) * spacing)
 
@@ -245,14 +267,17 @@ def throttle_record_success(
             _add(key, difference)
         else:
             _take_back(key, -difference)
-    for kind in KINDS:
-        ceiling = _ceiling(kind, provider)
-        if ceiling:
-            rate = _rate(kind, provider, ceiling)
+    state = _snapshot(provider)
+    raised = {}
+    for kind, rate in state.rates.items():
+        ceiling = state.ceilings[kind]
+        if rate < ceiling:
             # Congestion avoidance: a window's worth of successes adds INCREASE of the ceiling.
-            raised = min(float(ceiling), rate + INCREASE * ceiling / max(1.0, rate))
-            cache.set(_rate_key(kind, provider), raised, timeout=_memory())
-    _heed(provider, rate_limits, now=now)
+            new_rate = min(float(ceiling), rate + INCREASE * ceiling / max(1.0, rate))
+            raised[_rate_key(kind, provider)] = new_rate
+    if raised:
+        cache.set_many(raised, timeout=_memory())
+    _heed(provider, state, rate_limits, now=now)
 
 
 def throttle_record_rate_limited(
@@ -268,19 +293,20 @@ def throttle_record_rate_limited(
     provider = grant.provider
     if grant.tokens:
         _take_back(_count_key(TOKENS, provider, grant.slice), grant.tokens)
-    _heed(provider, rate_limits, now=now)
+    state = _snapshot(provider)
+    _heed(provider, state, rate_limits, now=now)
     # One cut per cooldown: the calls in flight that meet the same wall count once.
     cooldown = window_seconds() / 4
     for limited in (kind,) if kind in KINDS else KINDS:
-        ceiling = _ceiling(limited, provider)
-        if ceiling and cache.add(f"llm-cut-{limited}:{provider}", 1, timeout=cooldown):
-            lowered = max(1.0, _rate(limited, provider, ceiling) * DECREASE)
+        rate = state.rates.get(limited)
+        if rate and cache.add(f"llm-cut-{limited}:{provider}", 1, timeout=cooldown):
+            lowered = max(1.0, rate * DECREASE)
             cache.set(_rate_key(limited, provider), lowered, timeout=_memory())
     if retry_after is not None:
-        _pause(provider, now + retry_after)
+        _pause(provider, state, now + retry_after, now=now)
 
 
-def _heed(provider: str, limits: RateLimits | None, *, now: float) -> None:
+def _heed(provider: str, state: _Snapshot, limits: RateLimits | None, *, now: float) -> None:
     """Remember the limits the provider announced; pause when it says nothing remains."""
     if limits is None:
         return
@@ -288,20 +314,18 @@ def _heed(provider: str, limits: RateLimits | None, *, now: float) -> None:
         (REQUESTS, limits.limit_requests, limits.remaining_requests, limits.reset_requests),
         (TOKENS, limits.limit_tokens, limits.remaining_tokens, limits.reset_tokens),
     ):
-        if announced:
+        if announced and announced != state.announced[kind]:
             cache.set(_announced_key(kind, provider), announced, timeout=_memory())
         if remaining == 0 and reset:
             # A provider refilling as it goes frees one call's worth in window / limit.
-            _pause(
-                provider, now + (min(reset, window_seconds() / announced) if announced else reset)
-            )
+            wait = min(reset, window_seconds() / announced) if announced else reset
+            _pause(provider, state, now + wait, now=now)
 
 
-def _pause(provider: str, until: float) -> None:
-    key = _pause_key(provider)
-    current = cache.get(key)
-    if not isinstance(current, int | float) or current < until:
-        cache.set(key, until, timeout=max(1, math.ceil(until - time.time()) + 60))
+def _pause(provider: str, state: _Snapshot, until: float, *, now: float) -> None:
+    if state.paused is None or state.paused < until:
+        timeout = max(1, math.ceil(until - now) + 60)
+        cache.set(_pause_key(provider), until, timeout=timeout)
 
 
 # --- Showing --------------------------------------------------------------------------------
@@ -310,24 +334,16 @@ def _pause(provider: str, until: float) -> None:
 def throttle_status(*, provider: str, now: float | None = None) -> ThrottleStatus:
     """The rates in force now, per minute, and any pause the provider asked for."""
     now = time.time() if now is None else now
+    state = _snapshot(provider)
     per_minute = 60.0 / window_seconds()
-    figures: dict[str, tuple[float | None, int | None]] = {}
-    for kind in KINDS:
-        ceiling = _ceiling(kind, provider)
-        if ceiling:
-            figures[kind] = (
-                _rate(kind, provider, ceiling) * per_minute,
-                round(ceiling * per_minute),
-            )
-        else:
-            figures[kind] = (None, None)
-    paused = cache.get(_pause_key(provider))
+    requests = state.rates.get(REQUESTS)
+    tokens = state.rates.get(TOKENS)
     return ThrottleStatus(
-        requests_per_minute=figures[REQUESTS][0],
-        requests_ceiling=figures[REQUESTS][1],
-        tokens_per_minute=figures[TOKENS][0],
-        tokens_ceiling=figures[TOKENS][1],
-        paused_until=datetime.fromtimestamp(paused, tz=UTC)
-        if isinstance(paused, int | float) and paused > now
+        requests_per_minute=None if requests is None else requests * per_minute,
+        requests_ceiling=round(state.ceilings[REQUESTS] * per_minute) or None,
+        tokens_per_minute=None if tokens is None else tokens * per_minute,
+        tokens_ceiling=round(state.ceilings[TOKENS] * per_minute) or None,
+        paused_until=datetime.fromtimestamp(state.paused, tz=UTC)
+        if state.paused is not None and state.paused > now
         else None,
     )
