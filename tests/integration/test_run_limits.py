@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pytest_django.fixtures import Settings
 
 from contest.models import Contest, Run
 from contest.runs.services import runs_reconcile
@@ -115,6 +116,41 @@ def test_a_killed_workers_runs_are_taken_back_within_the_lease_and_one_tick(
     assert reconcile.requeued == 8
     assert_every_run_succeeded_with_its_answer()
     assert set(Run.objects.values_list("attempts", flat=True)) == {2}
+
+
+def test_with_the_default_settings_a_killed_workers_runs_finish_within_a_minute(
+    workers: list[Worker],
+    worker_log: Path,
+    redis_url: str,
+    llm_server: FakeOpenAIServer,
+    settings: Settings,
+) -> None:
+    # Unscaled: the default lease, heartbeat, read timeout and reconciler interval (beat's
+    # 15 s played by the test's loop).
+    llm_server.configure(latency=50.0)  # the calls in flight at the kill never end
+    env = {"LLM_READ_TIMEOUT": "60"}
+    contest = make_contest(tasks=2)
+    doomed = start(workers, worker_log, redis_url, llm_server.base_url, **env)
+    reconcile = Reconciler(settings.RUN_RECONCILE_EVERY_SECONDS)
+
+    with publishing_to(redis_url):
+        submit_entries(contest, 4)
+        wait_until(
+            lambda: Run.objects.filter(status=Run.Status.RUNNING).count() == 8,
+            timeout=30,
+            worker=doomed,
+            between=reconcile,
+        )
+        start(workers, worker_log, redis_url, llm_server.base_url, **env)
+        llm_server.configure(latency=0.05)  # the survivor's calls answer at once
+        doomed.kill()
+        recovered = wait_until(
+            all_finished, timeout=90, worker=workers[-1], every=0.2, between=reconcile
+        )
+
+    print(f"the killed worker's 8 runs finished {recovered:.1f} s after its death")
+    assert recovered <= 60
+    assert_every_run_succeeded_with_its_answer()
 
 
 def test_a_call_slower_than_the_lease_is_made_once_and_its_answer_kept(
