@@ -459,7 +459,9 @@ LLM_PROVIDER = os.environ.get("LLM_PROVIDER") or (
 )
 LLM_MODEL = os.environ.get("LLM_MODEL", "gpt-4o-mini")
 LLM_CONNECT_TIMEOUT = env_float("LLM_CONNECT_TIMEOUT", 5.0)
-LLM_READ_TIMEOUT = env_float("LLM_READ_TIMEOUT", 60.0)
+# Long enough for a slow model's 90-second answer: a dead worker is found by its lease's
+# heartbeat, not by this timeout, so a generous one no longer delays recovery.
+LLM_READ_TIMEOUT = env_float("LLM_READ_TIMEOUT", 120.0)
 # Attempts per run before it fails; retries back off exponentially with jitter. A 429 does
 # not count: a rate-limited run waits until LLM_RETRY_DEADLINE_SECONDS after its first
 # failed call, which also ends the retries of server errors and timeouts.

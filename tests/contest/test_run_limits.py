@@ -469,7 +469,9 @@ def test_default_settings_take_a_dead_workers_runs_back_within_a_minute() -> Non
     assert worst_case <= 50  # leaves 10 s for a live worker to pick the message up
     # Two renewals may fail (a database hiccup) before a live worker's lease runs out.
     assert lease_seconds >= 3 * project_settings.RUN_HEARTBEAT_SECONDS
-    # A call is renewed for as long as the task may run at all.
+    # A slow model's 90-second answer is awaited, and renewed for as long as the task may
+    # run at all.
+    assert project_settings.LLM_READ_TIMEOUT >= 90
     assert project_settings.CELERY_TASK_TIME_LIMIT > project_settings.LLM_READ_TIMEOUT
 
 

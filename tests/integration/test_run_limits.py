@@ -128,7 +128,7 @@ def test_with_the_default_settings_a_killed_workers_runs_finish_within_a_minute(
     # Unscaled: the default lease, heartbeat, read timeout and reconciler interval (beat's
     # 15 s played by the test's loop).
     llm_server.configure(latency=50.0)  # the calls in flight at the kill never end
-    env = {"LLM_READ_TIMEOUT": "60"}
+    env = {"LLM_READ_TIMEOUT": str(settings.LLM_READ_TIMEOUT)}
     contest = make_contest(tasks=2)
     doomed = start(workers, worker_log, redis_url, llm_server.base_url, **env)
     reconcile = Reconciler(settings.RUN_RECONCILE_EVERY_SECONDS)
