@@ -293,7 +293,7 @@ def run_execute(*, run_id: int) -> None:
         _finish(run, attempt, status=Run.Status.HELD, error="", error_code=reason, **_UNCLAIM)
         return
     grant = _throttle(run)
-    if not grant.granted:
+    if grant is not None and not grant.granted:
         _postpone(run, attempt, grant.wait)
         return
     try:
@@ -302,12 +302,13 @@ def run_execute(*, run_id: int) -> None:
             completion = llm.complete(model_settings=_model_settings(run), messages=run.messages)
     except llm.TransientLLMError as error:
         if error.code == "rate_limited":
-            throttle.throttle_record_rate_limited(
-                grant,
-                kind=error.limit_kind,
-                retry_after=error.retry_after,
-                rate_limits=error.rate_limits,
-            )
+            if grant is not None:
+                throttle.throttle_record_rate_limited(
+                    grant,
+                    kind=error.limit_kind,
+                    retry_after=error.retry_after,
+                    rate_limits=error.rate_limits,
+                )
             _wait_or_fail(run, attempt, retry_after=error.retry_after)
         else:
             message, retry_after = error.user_message, error.retry_after
@@ -322,21 +323,26 @@ def run_execute(*, run_id: int) -> None:
         message = error_text(status=Run.Status.FAILED, code="unexpected", attempts=attempt)
         _fail(run, attempt, code="unexpected", message=message)
     else:
-        used = None
-        if completion.prompt_tokens is not None or completion.completion_tokens is not None:
-            used = (completion.prompt_tokens or 0) + (completion.completion_tokens or 0)
-        throttle.throttle_record_success(
-            grant, used_tokens=used, rate_limits=completion.rate_limits
-        )
+        if grant is not None:
+            _settle(grant, completion)
         _succeed(run, attempt, completion, from_cache=False)
 
 
-def _throttle(run: Run) -> throttle.Grant:
-    """The shared rate's answer for this run's call; the offline preview is never limited."""
+def _throttle(run: Run) -> throttle.Grant | None:
+    """The shared rate's answer for this run's call; None for the offline preview, which
+    calls no provider and so meets no limit."""
     if run.provider == Contest.Provider.ECHO:
-        return throttle.Grant(provider=run.provider, wait=0.0)
+        return None
     tokens = throttle.estimate_tokens(run.messages) + run.max_tokens
     return throttle.throttle_acquire(provider=run.provider, tokens=tokens)
+
+
+def _settle(grant: throttle.Grant, completion: llm.Completion) -> None:
+    """Tell the shared rate the call succeeded, with the tokens it really used."""
+    used = None
+    if completion.prompt_tokens is not None or completion.completion_tokens is not None:
+        used = (completion.prompt_tokens or 0) + (completion.completion_tokens or 0)
+    throttle.throttle_record_success(grant, used_tokens=used, rate_limits=completion.rate_limits)
 
 
 # Giving a claim back without counting it as an attempt: no call was made.
