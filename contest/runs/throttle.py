@@ -267,6 +267,8 @@ def throttle_record_success(
             _add(key, difference)
         else:
             _take_back(key, -difference)
+    if rate_limits is None and not (_configured(REQUESTS) or _configured(TOKENS)):
+        return  # no limit to raise back, and nothing the provider said to remember
     state = _snapshot(provider)
     raised = {}
     for kind, rate in state.rates.items():
