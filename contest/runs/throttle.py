@@ -7,16 +7,17 @@ provider, 0 meaning no cap. The counts live in the cache (Redis in production wh
 
 - **A sliding window.** The minute (`LLM_RATE_WINDOW_SECONDS`; tests shorten it) is cut in
   `SLICES` slices; a call is let through when the last `SLICES + 1` slices, the current one
-  included, hold fewer calls (and tokens) than the limit. That span is never shorter than
+  included, hold with it no more calls (and tokens) than the limit. That span is never shorter than
   the window, so no stretch of one window ever holds more than the limit, which a
   provider counting by sliding window or token bucket accepts.
 - **Additive increase, multiplicative decrease.** The rate in force starts at the limit;
-  each 429 cuts it to `DECREASE` of itself (once per `cooldown`, however many calls in
-  flight meet the same wall), and each success adds back `INCREASE` of the limit per
+  each 429 cuts it to `DECREASE` of itself (once per quarter window, however many calls
+  in flight meet the same wall), and each success adds back `INCREASE` of the limit per
   window's worth of calls. The configured limit is the ceiling, and so is the limit the
   provider announces in `x-ratelimit-limit-*`, when it does.
-- **The provider's word.** A Retry-After, or a reply saying nothing remains
-  (`x-ratelimit-remaining-* = 0`), pauses every worker until the reset it names.
+- **The provider's word.** A Retry-After pauses every worker for as long as it says; a
+  reply saying nothing remains (`x-ratelimit-remaining-* = 0`) pauses them until one more
+  call's worth is back (window / limit) or, with no limit announced, until its reset.
 - **Tokens.** A call reserves its prompt, estimated from the text (`estimate_tokens`), plus
   its `max_tokens`; the usage the reply reports replaces the reservation.
 
