@@ -434,7 +434,9 @@ CELERY_TIMEZONE = TIME_ZONE
 # total concurrency is the global throttle on calls in flight).
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_ROUTES = {"contest.tasks.execute_run": {"queue": "llm"}}
-RUN_RECONCILE_EVERY_SECONDS = env_float("RUN_RECONCILE_EVERY_SECONDS", 60.0)
+# With the lease below, a dead worker's runs go back to the queue within
+# RUN_LEASE_SECONDS + RUN_RECONCILE_EVERY_SECONDS (45 s by default).
+RUN_RECONCILE_EVERY_SECONDS = env_float("RUN_RECONCILE_EVERY_SECONDS", 15.0)
 CELERY_BEAT_SCHEDULE = {
     "reconcile-runs": {
         "task": "contest.tasks.reconcile_runs",
@@ -459,13 +461,22 @@ LLM_PROVIDER = os.environ.get("LLM_PROVIDER") or (
 )
 LLM_MODEL = os.environ.get("LLM_MODEL", "gpt-4o-mini")
 LLM_CONNECT_TIMEOUT = env_float("LLM_CONNECT_TIMEOUT", 5.0)
-LLM_READ_TIMEOUT = env_float("LLM_READ_TIMEOUT", 60.0)
-# Attempts per run before it fails; retries back off exponentially with jitter.
+# Long enough for a slow model's 90-second answer: a dead worker is found by its lease's
+# heartbeat, not by this timeout, so a generous one no longer delays recovery.
+LLM_READ_TIMEOUT = env_float("LLM_READ_TIMEOUT", 120.0)
+# Attempts per run before it fails; retries back off exponentially with jitter. A 429 does
+# not count: a rate-limited run waits until LLM_RETRY_DEADLINE_SECONDS after its first
+# failed call, which also ends the retries of server errors and timeouts.
 LLM_MAX_ATTEMPTS = env_int("LLM_MAX_ATTEMPTS", 5)
+LLM_RETRY_DEADLINE_SECONDS = env_float("LLM_RETRY_DEADLINE_SECONDS", 1800.0)
 LLM_RETRY_BASE_SECONDS = env_float("LLM_RETRY_BASE_SECONDS", 2.0)
 LLM_RETRY_MAX_SECONDS = env_float("LLM_RETRY_MAX_SECONDS", 120.0)
-# Requests per minute per provider across all workers; 0 means no limit.
+# Requests and tokens per minute per provider across all workers; 0 means no limit. The
+# rate in force adapts below them (contest/runs/throttle.py); the "minute" is
+# LLM_RATE_WINDOW_SECONDS long, which only tests change.
 LLM_REQUESTS_PER_MINUTE = env_int("LLM_REQUESTS_PER_MINUTE", 0)
+LLM_TOKENS_PER_MINUTE = env_int("LLM_TOKENS_PER_MINUTE", 0)
+LLM_RATE_WINDOW_SECONDS = env_float("LLM_RATE_WINDOW_SECONDS", 60.0)
 LLM_RESPONSE_CACHE = env_bool("LLM_RESPONSE_CACHE", True)
 AZURE_OPENAI_DEPLOYMENT = os.environ.get("AZURE_OPENAI_DEPLOYMENT", "")
 # Yen per million tokens (input, output); override with LLM_PRICES_JSON.
@@ -487,9 +498,18 @@ if _env_value("LLM_PRICES_JSON"):
             f"yen per 1M output tokens]}}: {error}"
         ) from None
 
-# Reconciler: re-enqueue a run queued longer than this; a running run's lease.
+# Reconciler: re-enqueue a run queued longer than this. A running run's lease is short and
+# renewed every RUN_HEARTBEAT_SECONDS by the worker holding it while its call is in
+# flight (contest/runs/lease.py), up to the task's hard time limit; a dead worker stops
+# renewing, and its runs are taken back once the lease passes.
 RUN_REQUEUE_AFTER_SECONDS = env_int("RUN_REQUEUE_AFTER_SECONDS", 120)
-RUN_LEASE_SECONDS = env_int("RUN_LEASE_SECONDS", int(LLM_READ_TIMEOUT) + 60)
+RUN_LEASE_SECONDS = env_float("RUN_LEASE_SECONDS", 30.0)
+RUN_HEARTBEAT_SECONDS = env_float("RUN_HEARTBEAT_SECONDS", RUN_LEASE_SECONDS / 3)
+if not 0 < RUN_HEARTBEAT_SECONDS < RUN_LEASE_SECONDS:
+    raise ImproperlyConfigured(
+        "RUN_HEARTBEAT_SECONDS must be above 0 and below RUN_LEASE_SECONDS (a third of it "
+        "lets two renewals fail before a live worker's run is taken back)."
+    )
 CELERY_TASK_SOFT_TIME_LIMIT = int(LLM_READ_TIMEOUT) + 15
 CELERY_TASK_TIME_LIMIT = int(LLM_READ_TIMEOUT) + 30
 

@@ -461,7 +461,12 @@ class Run(models.Model):
     cost_yen = models.DecimalField(max_digits=12, decimal_places=4, default=Decimal(0))
     check_results = models.JSONField(default=list, blank=True)
     checks_passed = models.BooleanField(null=True)
+    # When the run may next be tried: after a 429 or a busy limiter, the next attempt's time.
     available_at = models.DateTimeField(default=timezone.now)
+    # Set by the first failed call: past it, a rate-limited run fails instead of waiting on.
+    retry_deadline = models.DateTimeField(null=True, blank=True)
+    # Calls answered 429: they count in `attempts` but not against LLM_MAX_ATTEMPTS.
+    rate_limited_calls = models.PositiveIntegerField(default=0)
     enqueued_at = models.DateTimeField(null=True, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)

@@ -11,6 +11,12 @@ In process::
         server.script("429", "500")           # the next two calls fail, then normal replies
         os.environ["OPENAI_BASE_URL"] = server.base_url
 
+With a provider's limits (a token bucket per key, as OpenAI refills them), answering 429
+with `x-ratelimit-*` headers once a bucket is empty::
+
+    with FakeOpenAIServer(rpm_limit=20, tpm_limit=3000, rate_window=3) as server:
+        ...  # 20 requests and 3,000 tokens (prompt + completion) per 3-second "minute"
+
 As a separate process (benchmarks, tests that need the server outside the test process)::
 
     python -m tests.llm_server --port 0 --latency 0.1 --fault-rate 0.3 --faults 429,500 \
@@ -28,6 +34,7 @@ import contextlib
 import dataclasses
 import hashlib
 import json
+import math
 import os
 import random
 import re
@@ -52,12 +59,32 @@ HOST = "127.0.0.1"
 # Every kind of fault the server can play. A three-digit kind ("400", "503", ...) answers
 # with that status and an OpenAI-style error body; "429" also sends Retry-After.
 NAMED_FAULTS = frozenset(
-    {"hang", "malformed", "no_choices", "insufficient_quota", "no_usage", "content_filter"}
+    {
+        "hang",
+        "malformed",
+        "no_choices",
+        "insufficient_quota",
+        "no_usage",
+        "content_filter",
+        "content_filter_400",
+    }
 )
 STATUS_FAULT = re.compile(r"^[45]\d\d$")
 
 CONTROL_OPTIONS = frozenset(
-    {"latency", "fault_rate", "fault_kinds", "seed", "retry_after", "hang_seconds", "script"}
+    {
+        "latency",
+        "fault_rate",
+        "fault_kinds",
+        "seed",
+        "retry_after",
+        "hang_seconds",
+        "script",
+        "rpm_limit",
+        "tpm_limit",
+        "rate_window",
+        "limit_headers",
+    }
 )
 
 COMPLETION_PATH = re.compile(
@@ -97,6 +124,47 @@ def count_tokens(text: str) -> int:
     return len(text)
 
 
+def usage_tokens(messages: list[dict[str, str]], model: str) -> tuple[int, int]:
+    """(prompt, completion) tokens the reply to these messages reports."""
+    prompt = sum(count_tokens(str(m.get("content", ""))) for m in messages)
+    return prompt, count_tokens(expected_output(messages, model))
+
+
+def format_duration(seconds: float) -> str:
+    """OpenAI's way of writing a reset time: "6m0s", "1.5s", "20ms"."""
+    if seconds < 1:
+        return f"{max(0, math.ceil(seconds * 1000))}ms"
+    minutes, rest = divmod(round(seconds, 3), 60)
+    return f"{int(minutes)}m{rest:g}s" if minutes else f"{rest:g}s"
+
+
+@dataclass
+class Bucket:
+    """A provider's limit: `capacity` per `window` seconds, refilled continuously."""
+
+    capacity: float
+    level: float
+    updated: float
+
+    def refill(self, now: float, window: float) -> None:
+        elapsed = max(0.0, now - self.updated)
+        self.level = min(self.capacity, self.level + self.capacity * elapsed / window)
+        self.updated = now
+
+    def wait_for(self, amount: float, window: float) -> float:
+        """Seconds until `amount` is available."""
+        return max(0.0, (amount - self.level) / self.capacity * window)
+
+    def headers(self, kind: str, window: float) -> dict[str, str]:
+        return {
+            f"x-ratelimit-limit-{kind}": str(int(self.capacity)),
+            f"x-ratelimit-remaining-{kind}": str(int(self.level)),
+            f"x-ratelimit-reset-{kind}": format_duration(
+                (self.capacity - self.level) / self.capacity * window
+            ),
+        }
+
+
 @dataclass
 class RecordedRequest:
     path: str
@@ -123,7 +191,13 @@ class ServerState:
     seed: int = 0
     retry_after: float = 1.0
     hang_seconds: float = 5.0
+    rpm_limit: int = 0  # requests per rate_window; 0: no limit
+    tpm_limit: int = 0  # tokens (prompt + completion) per rate_window; 0: no limit
+    rate_window: float = 60.0
+    limit_headers: bool = True  # send x-ratelimit-limit-* (Azure does not; OpenAI does)
     scripted: collections.deque[str] = field(default_factory=collections.deque)
+    buckets: dict[str, Bucket] = field(default_factory=dict)
+    rate_limited: collections.Counter[str] = field(default_factory=collections.Counter)
     calls: int = 0
     faults: collections.Counter[str] = field(default_factory=collections.Counter)
     by_messages: collections.Counter[str] = field(default_factory=collections.Counter)
@@ -164,6 +238,14 @@ class ServerState:
                     self.hang_seconds = float(value)
                 elif name == "script":
                     self.scripted.extend(check_fault_kind(str(kind)) for kind in value)
+                elif name in ("rpm_limit", "tpm_limit"):
+                    setattr(self, name, int(value))
+                    self.buckets.clear()
+                elif name == "rate_window":
+                    self.rate_window = float(value)
+                    self.buckets.clear()
+                elif name == "limit_headers":
+                    self.limit_headers = bool(value)
 
     def reset(self) -> None:
         """Forget counters, recorded requests and pending scripted faults (not the behaviour)."""
@@ -173,6 +255,8 @@ class ServerState:
             self.by_messages.clear()
             self.requests.clear()
             self.scripted.clear()
+            self.buckets.clear()
+            self.rate_limited.clear()
             self.max_in_flight = self.in_flight
             self.rng = random.Random(self.seed)
 
@@ -196,6 +280,39 @@ class ServerState:
             self.requests.append(record)
             return fault, self.latency
 
+    def take_rate(
+        self, record: RecordedRequest, tokens: int
+    ) -> tuple[str | None, float, dict[str, str]]:
+        """Spend one request and `tokens` from the buckets, or name the limit that refuses:
+        (refused kind or None, seconds until it would pass, x-ratelimit headers)."""
+        with self.lock:
+            now = time.monotonic()
+            wanted = {"requests": (self.rpm_limit, 1), "tokens": (self.tpm_limit, tokens)}
+            refused: str | None = None
+            wait = 0.0
+            for kind, (limit, amount) in wanted.items():
+                if not limit:
+                    continue
+                bucket = self.buckets.setdefault(kind, Bucket(limit, limit, now))
+                bucket.refill(now, self.rate_window)
+                # A request larger than the whole bucket passes once the bucket is full.
+                if refused is None and bucket.level < min(amount, bucket.capacity):
+                    refused = kind
+                    wait = bucket.wait_for(min(amount, bucket.capacity), self.rate_window)
+            if refused is None:
+                for kind, (limit, amount) in wanted.items():
+                    if limit:
+                        self.buckets[kind].level -= min(amount, self.buckets[kind].level)
+            else:
+                self.rate_limited[refused] += 1
+                record.fault = f"limit_{refused}"
+            headers: dict[str, str] = {}
+            for kind, bucket in self.buckets.items():
+                headers.update(bucket.headers(kind, self.rate_window))
+            if not self.limit_headers:
+                headers = {k: v for k, v in headers.items() if "-limit-" not in k}
+            return refused, wait, headers
+
     def end_call(self) -> None:
         with self.lock:
             self.in_flight -= 1
@@ -212,6 +329,7 @@ class ServerState:
                 "latency": self.latency,
                 "fault_rate": self.fault_rate,
                 "fault_kinds": list(self.fault_kinds),
+                "rate_limited": dict(self.rate_limited),
             }
 
 
@@ -280,9 +398,17 @@ class _Handler(BaseHTTPRequestHandler):
         state = self.server.state
         fault, latency = state.begin_call(record, messages)
         try:
+            limit_headers: dict[str, str] = {}
+            if fault is None and (state.rpm_limit or state.tpm_limit):
+                refused, wait, limit_headers = state.take_rate(
+                    record, sum(usage_tokens(messages, model))
+                )
+                if refused:
+                    self._send_rate_limited(refused, wait, limit_headers)
+                    return
             if latency:
                 self.server.stopping.wait(latency)
-            self._answer(fault, messages, model)
+            self._answer(fault, messages, model, limit_headers)
         finally:
             state.end_call()
 
@@ -297,7 +423,22 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._send_json(200, self.server.state.stats())
 
-    def _answer(self, fault: str | None, messages: list[dict[str, str]], model: str) -> None:
+    def _send_rate_limited(self, kind: str, wait: float, headers: dict[str, str]) -> None:
+        message = f"Rate limit reached on {kind} per min. Please try again in {wait:.3f}s."
+        headers = {
+            **headers,
+            "retry-after-ms": str(math.ceil(wait * 1000)),
+            "Retry-After": str(math.ceil(wait)),
+        }
+        self._send_json(429, _error_body(message, kind, "rate_limit_exceeded"), headers)
+
+    def _answer(
+        self,
+        fault: str | None,
+        messages: list[dict[str, str]],
+        model: str,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         state = self.server.state
         if fault == "hang":
             # Longer than the client's read timeout; a stopping server lets it go at once.
@@ -313,6 +454,11 @@ class _Handler(BaseHTTPRequestHandler):
             message = "You exceeded your current quota, please check your plan and billing details."
             self._send_json(429, _error_body(message, "insufficient_quota", "insufficient_quota"))
             return
+        if fault == "content_filter_400":
+            # Azure's answer when its filter blocks the prompt: a 400 carrying the code.
+            message = "The response was filtered due to the prompt triggering the content policy."
+            self._send_json(400, _error_body(message, "invalid_request_error", "content_filter"))
+            return
         if fault and STATUS_FAULT.match(fault):
             self._send_status_fault(int(fault))
             return
@@ -324,7 +470,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif fault == "content_filter":
             reply["choices"][0]["message"]["content"] = ""
             reply["choices"][0]["finish_reason"] = "content_filter"
-        self._send_json(200, reply)
+        self._send_json(200, reply, headers)
 
     def _send_status_fault(self, status: int) -> None:
         headers: dict[str, str] = {}
@@ -367,8 +513,7 @@ def _error_body(message: str, type_: str, code: str | None) -> dict[str, Any]:
 
 def completion_body(messages: list[dict[str, str]], model: str) -> dict[str, Any]:
     output = expected_output(messages, model)
-    prompt_tokens = sum(count_tokens(str(m.get("content", ""))) for m in messages)
-    completion_tokens = count_tokens(output)
+    prompt_tokens, completion_tokens = usage_tokens(messages, model)
     return {
         "id": f"chatcmpl-{uuid.uuid4().hex[:24]}",
         "object": "chat.completion",
@@ -432,6 +577,10 @@ class FakeOpenAIServer:
         seed: int = 0,
         retry_after: float = 1.0,
         hang_seconds: float = 5.0,
+        rpm_limit: int = 0,
+        tpm_limit: int = 0,
+        rate_window: float = 60.0,
+        limit_headers: bool = True,
     ) -> None:
         self.state = ServerState(
             latency=latency,
@@ -440,6 +589,10 @@ class FakeOpenAIServer:
             seed=seed,
             retry_after=retry_after,
             hang_seconds=hang_seconds,
+            rpm_limit=rpm_limit,
+            tpm_limit=tpm_limit,
+            rate_window=rate_window,
+            limit_headers=limit_headers,
         )
         self._httpd = _Server(port, self.state)
         self._thread: threading.Thread | None = None
@@ -482,7 +635,8 @@ class FakeOpenAIServer:
     # --- behaviour and counters ---------------------------------------------------------
 
     def configure(self, **options: Any) -> None:
-        """latency, fault_rate, fault_kinds, seed, retry_after, hang_seconds, script."""
+        """latency, fault_rate, fault_kinds, seed, retry_after, hang_seconds, script,
+        rpm_limit, tpm_limit, rate_window, limit_headers."""
         self.state.configure(**options)
 
     def script(self, *kinds: str) -> None:
@@ -600,6 +754,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--retry-after", type=float, default=1.0, help="429 Retry-After, s")
     parser.add_argument("--hang-seconds", type=float, default=5.0)
+    parser.add_argument("--rpm-limit", type=int, default=0, help="requests per window")
+    parser.add_argument("--tpm-limit", type=int, default=0, help="tokens per window")
+    parser.add_argument("--rate-window", type=float, default=60.0, help="the limits' window, s")
     args = parser.parse_args(argv)
 
     server = FakeOpenAIServer(
@@ -610,6 +767,9 @@ def main(argv: list[str] | None = None) -> None:
         seed=args.seed,
         retry_after=args.retry_after,
         hang_seconds=args.hang_seconds,
+        rpm_limit=args.rpm_limit,
+        tpm_limit=args.tpm_limit,
+        rate_window=args.rate_window,
     )
     if args.script:
         server.script(*args.script)

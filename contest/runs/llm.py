@@ -15,6 +15,7 @@ import logging
 import math
 import os
 import random
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -54,6 +55,22 @@ class ModelSettings:
 
 
 @dataclass(frozen=True)
+class RateLimits:
+    """What the provider said about its limits in `x-ratelimit-*` headers (None: not sent).
+
+    Limits and remaining amounts are per the provider's window (a minute for OpenAI and
+    Azure); resets are seconds until the amount is whole again.
+    """
+
+    limit_requests: int | None = None
+    limit_tokens: int | None = None
+    remaining_requests: int | None = None
+    remaining_tokens: int | None = None
+    reset_requests: float | None = None
+    reset_tokens: float | None = None
+
+
+@dataclass(frozen=True)
 class Completion:
     output: str
     finish_reason: str
@@ -62,6 +79,7 @@ class Completion:
     completion_tokens: int | None
     request_id: str  # x-request-id header or the completion id
     latency_ms: int
+    rate_limits: RateLimits | None = None  # from the reply's headers, when it had any
 
 
 # What staff read when a run fails, by error code. Lazy so the text follows the language
@@ -147,11 +165,25 @@ class LLMError(Exception):
 
 
 class TransientLLMError(LLMError):
-    """Worth trying again later: 429 (not quota), 5xx, timeout, connection, unreadable reply."""
+    """Worth trying again later: 429 (not quota), 5xx, timeout, connection, unreadable reply.
 
-    def __init__(self, code: str, *, detail: str = "", retry_after: float | None = None) -> None:
+    A 429 says which limit it met when the provider does (`limit_kind`: "requests" or
+    "tokens", as OpenAI's error type names them; "" when unknown).
+    """
+
+    def __init__(
+        self,
+        code: str,
+        *,
+        detail: str = "",
+        retry_after: float | None = None,
+        rate_limits: RateLimits | None = None,
+        limit_kind: str = "",
+    ) -> None:
         super().__init__(code, detail=detail)
         self.retry_after = retry_after
+        self.rate_limits = rate_limits
+        self.limit_kind = limit_kind
 
 
 class PermanentLLMError(LLMError):
@@ -240,6 +272,50 @@ def parse_retry_after(headers: Mapping[str, str]) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
+_DURATION_UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
+
+
+def parse_duration(value: str) -> float | None:
+    """Seconds from OpenAI's reset format ("6m0s", "1s", "20ms", "1h2m3.5s") or a plain
+    number of seconds (as some compatible servers send); None if unreadable."""
+    text = value.strip().lower()
+    try:
+        seconds = float(text)
+    except ValueError:
+        parts = _DURATION.findall(text)
+        if not parts or "".join(number + unit for number, unit in parts) != text:
+            return None
+        seconds = sum(float(number) * _DURATION_UNITS[unit] for number, unit in parts)
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
+
+
+def _header_int(headers: Mapping[str, str], name: str) -> int | None:
+    value = headers.get(name)
+    if value is None:
+        return None
+    try:
+        number = int(float(value))
+    except (ValueError, OverflowError):
+        return None
+    return number if number >= 0 else None
+
+
+def parse_rate_limits(headers: Mapping[str, str]) -> RateLimits | None:
+    """The `x-ratelimit-*` headers OpenAI and Azure send, or None when there are none."""
+    reset_requests = headers.get("x-ratelimit-reset-requests")
+    reset_tokens = headers.get("x-ratelimit-reset-tokens")
+    limits = RateLimits(
+        limit_requests=_header_int(headers, "x-ratelimit-limit-requests"),
+        limit_tokens=_header_int(headers, "x-ratelimit-limit-tokens"),
+        remaining_requests=_header_int(headers, "x-ratelimit-remaining-requests"),
+        remaining_tokens=_header_int(headers, "x-ratelimit-remaining-tokens"),
+        reset_requests=parse_duration(reset_requests) if reset_requests else None,
+        reset_tokens=parse_duration(reset_tokens) if reset_tokens else None,
+    )
+    return None if limits == RateLimits() else limits
 
 
 # --- Clients ----------------------------------------------------------------------------
@@ -356,10 +432,13 @@ def complete(
         parsed,
         request_id=raw.headers.get("x-request-id") or "",
         latency_ms=_elapsed_ms(started),
+        rate_limits=parse_rate_limits(raw.headers),
     )
 
 
-def _completion_from(parsed: object, *, request_id: str, latency_ms: int) -> Completion:
+def _completion_from(
+    parsed: object, *, request_id: str, latency_ms: int, rate_limits: RateLimits | None = None
+) -> Completion:
     """Read a parsed reply defensively: compatible servers omit fields that OpenAI sends."""
     choices = getattr(parsed, "choices", None)
     if not isinstance(parsed, openai.BaseModel) or not isinstance(choices, list) or not choices:
@@ -376,6 +455,7 @@ def _completion_from(parsed: object, *, request_id: str, latency_ms: int) -> Com
         completion_tokens=_int_or_none(getattr(usage, "completion_tokens", None)),
         request_id=request_id or str(getattr(parsed, "id", None) or ""),
         latency_ms=latency_ms,
+        rate_limits=rate_limits,
     )
 
 
@@ -386,7 +466,13 @@ def _status_error(err: openai.APIStatusError) -> LLMError:
     if status == 429:
         if "insufficient_quota" in (err.code, err.type):
             return PermanentLLMError("insufficient_quota", detail=detail)
-        return TransientLLMError("rate_limited", detail=detail, retry_after=retry_after)
+        return TransientLLMError(
+            "rate_limited",
+            detail=detail,
+            retry_after=retry_after,
+            rate_limits=parse_rate_limits(err.response.headers),
+            limit_kind=err.type if err.type in ("requests", "tokens") else "",
+        )
     if status >= 500 or status in (408, 409):
         # 408 and 409 are the server asking to be asked again, as the client itself treats them.
         return TransientLLMError("server_error", detail=detail, retry_after=retry_after)

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, F, Max, Q, QuerySet, Sum
+from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncMinute
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -19,6 +19,7 @@ from django.utils.translation import gettext
 from accounts.models import User
 from accounts.permissions import is_organiser
 from contest.models import Contest, Entry, Run, SampleTask
+from contest.runs import throttle
 from contest.runs.checks import describe_check
 
 DONE = (Run.Status.SUCCEEDED, Run.Status.FAILED, Run.Status.CANCELLED)
@@ -475,6 +476,10 @@ class Monitor:
     errors: list[ErrorLine]
     held_for_share: int = 0
     entrants_over_share: int = 0
+    # Queued because of the provider's rate limit (a 429, or the shared limiter said wait).
+    waiting_for_rate: int = 0
+    next_retry: datetime | None = None
+    rate: throttle.ThrottleStatus | None = None  # None for the offline preview
 
     @property
     def status_lines(self) -> list[tuple[str, str, int]]:
@@ -552,11 +557,14 @@ def contest_run_monitor(*, contest: Contest, now: datetime | None = None) -> Mon
     now = now or timezone.now()
     runs = contest_runs(contest)
     held_for_share = Q(status=Run.Status.HELD, error_code=HOLD_SHARE)
+    waiting_for_rate = Q(status=Run.Status.QUEUED, error_code="rate_limited")
     totals = runs.aggregate(
         **{status: Count("pk", filter=Q(status=status)) for status in Run.Status.values},
         retrying=Count("pk", filter=Q(status=Run.Status.QUEUED, attempts__gt=0)),
         held_for_share=Count("pk", filter=held_for_share),
         entrants_over_share=Count("entry__author", distinct=True, filter=held_for_share),
+        waiting_for_rate=Count("pk", filter=waiting_for_rate),
+        next_retry=Min("available_at", filter=waiting_for_rate),
         **_spend_aggregates(),
     )
     spend = _spend_from(totals)
@@ -572,6 +580,11 @@ def contest_run_monitor(*, contest: Contest, now: datetime | None = None) -> Mon
         errors=_error_breakdown(runs),
         held_for_share=int(totals["held_for_share"]),
         entrants_over_share=int(totals["entrants_over_share"]),
+        waiting_for_rate=int(totals["waiting_for_rate"]),
+        next_retry=totals["next_retry"],
+        rate=None
+        if contest.model_provider == Contest.Provider.ECHO
+        else throttle.throttle_status(provider=contest.model_provider),
     )
 
 

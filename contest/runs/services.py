@@ -8,6 +8,7 @@ is never written twice.
 """
 
 import logging
+import math
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -27,7 +28,7 @@ from accounts.models import User
 from accounts.permissions import is_organiser
 from contest import limits
 from contest.models import Contest, Entry, EntryRevision, Run
-from contest.runs import llm, throttle
+from contest.runs import lease, llm, throttle
 from contest.runs.checks import run_checks
 from contest.runs.selectors import (
     BudgetHolds,
@@ -236,6 +237,8 @@ def runs_retry_failed(
                 from_status=Run.Status.FAILED,
                 **_start_fields(reason),
                 attempts=0,
+                rate_limited_calls=0,
+                retry_deadline=None,
                 error="",
                 started_at=None,
                 finished_at=None,
@@ -290,16 +293,27 @@ def run_execute(*, run_id: int) -> None:
     if reason:
         _finish(run, attempt, status=Run.Status.HELD, error="", error_code=reason, **_UNCLAIM)
         return
-    wait = throttle.throttle_acquire(provider=run.provider)
-    if wait is not None:
-        _postpone(run, attempt, wait)
+    grant = _throttle(run)
+    if grant is not None and not grant.granted:
+        _postpone(run, attempt, grant.wait)
         return
     try:
-        completion = llm.complete(model_settings=_model_settings(run), messages=run.messages)
+        # The lease is short; a heartbeat renews it while this worker waits on the model.
+        with lease.lease_kept(run_id=run.pk, attempt=attempt):
+            completion = llm.complete(model_settings=_model_settings(run), messages=run.messages)
     except llm.TransientLLMError as error:
-        _retry_or_fail(
-            run, attempt, code=error.code, message=error.user_message, retry_after=error.retry_after
-        )
+        if error.code == "rate_limited":
+            if grant is not None:
+                throttle.throttle_record_rate_limited(
+                    grant,
+                    kind=error.limit_kind,
+                    retry_after=error.retry_after,
+                    rate_limits=error.rate_limits,
+                )
+            _wait_or_fail(run, attempt, retry_after=error.retry_after)
+        else:
+            message, retry_after = error.user_message, error.retry_after
+            _retry_or_fail(run, attempt, code=error.code, message=message, retry_after=retry_after)
     except SoftTimeLimitExceeded:
         # Celery's soft time limit: the call hung past every timeout; try again later.
         _retry_or_fail(run, attempt, code="timeout", message=llm.error_message("timeout"))
@@ -310,6 +324,8 @@ def run_execute(*, run_id: int) -> None:
         message = error_text(status=Run.Status.FAILED, code="unexpected", attempts=attempt)
         _fail(run, attempt, code="unexpected", message=message)
     else:
+        if grant is not None:
+            _settle(grant, completion)
         _succeed(run, attempt, completion, from_cache=False)
 
 
@@ -318,6 +334,23 @@ def _run_hold_reason(run: Run) -> str | None:
     if run.entry is None:
         return None
     return _hold_reason(run.entry.contest, run.entry.author_id, run.provider)
+
+
+def _throttle(run: Run) -> throttle.Grant | None:
+    """The shared rate's answer for this run's call; None for the offline preview, which
+    calls no provider and so meets no limit."""
+    if run.provider == Contest.Provider.ECHO:
+        return None
+    tokens = throttle.estimate_tokens(run.messages) + run.max_tokens
+    return throttle.throttle_acquire(provider=run.provider, tokens=tokens)
+
+
+def _settle(grant: throttle.Grant, completion: llm.Completion) -> None:
+    """Tell the shared rate the call succeeded, with the tokens it really used."""
+    used = None
+    if completion.prompt_tokens is not None or completion.completion_tokens is not None:
+        used = (completion.prompt_tokens or 0) + (completion.completion_tokens or 0)
+    throttle.throttle_record_success(grant, used_tokens=used, rate_limits=completion.rate_limits)
 
 
 # Giving a claim back without counting it as an attempt: no call was made.
@@ -447,6 +480,8 @@ def error_text(*, status: str, code: str, attempts: int) -> str:
         return gettext("The run stopped before it finished; it will be tried again.")
     if code == "unexpected":
         return gettext("An unexpected error occurred; the organiser can re-run it.")
+    if status == Run.Status.FAILED and code == "rate_limited":
+        return rate_limit_deadline_message()
     if status == Run.Status.FAILED and code in llm.TRANSIENT_CODES:
         return retries_exhausted_message(attempts)
     return llm.error_message(code)
@@ -469,21 +504,82 @@ def retries_exhausted_message(attempts: int) -> str:
     ) % {"count": attempts}
 
 
+def rate_limit_deadline_message() -> str:
+    minutes = max(1, math.ceil(float(settings.LLM_RETRY_DEADLINE_SECONDS) / 60))
+    return ngettext(
+        "The AI service stayed too busy to answer (its rate limit) for %(count)d minute, so "
+        "the run stopped waiting. Try “Re-run failed” later. If this happens often, ask the "
+        "administrator to set LLM_REQUESTS_PER_MINUTE and LLM_TOKENS_PER_MINUTE to the API "
+        "key's limits, or to have the provider raise them.",
+        "The AI service stayed too busy to answer (its rate limit) for %(count)d minutes, so "
+        "the run stopped waiting. Try “Re-run failed” later. If this happens often, ask the "
+        "administrator to set LLM_REQUESTS_PER_MINUTE and LLM_TOKENS_PER_MINUTE to the API "
+        "key's limits, or to have the provider raise them.",
+        minutes,
+    ) % {"count": minutes}
+
+
+def _deadline(run: Run) -> datetime:
+    """When this run stops retrying: fixed by its first failed call."""
+    if run.retry_deadline is not None:
+        return run.retry_deadline
+    return timezone.now() + timedelta(seconds=float(settings.LLM_RETRY_DEADLINE_SECONDS))
+
+
 def _retry_or_fail(
     run: Run, attempt: int, *, code: str, message: str, retry_after: float | None = None
 ) -> None:
-    """Back to the queue after a backoff, or failed once the attempts are used up."""
-    if attempt >= settings.LLM_MAX_ATTEMPTS:
+    """Back to the queue after a backoff, or failed once the attempts that count (429s do
+    not) reach LLM_MAX_ATTEMPTS or the retry deadline has passed, whichever comes first."""
+    deadline = _deadline(run)
+    counted = attempt - run.rate_limited_calls
+    if counted >= settings.LLM_MAX_ATTEMPTS or timezone.now() >= deadline:
         gave_up = error_text(status=Run.Status.FAILED, code=code, attempts=attempt)
         _fail(run, attempt, code=code, message=gave_up)
         return
-    delay = llm.backoff_seconds(attempt=attempt, retry_after=retry_after)
-    _requeue_after(run, attempt, delay, lease_until=None, error=message, error_code=code)
+    delay = llm.backoff_seconds(attempt=counted, retry_after=retry_after)
+    _requeue_after(
+        run,
+        attempt,
+        delay,
+        lease_until=None,
+        error=message,
+        error_code=code,
+        retry_deadline=deadline,
+    )
+
+
+def _wait_or_fail(run: Run, attempt: int, *, retry_after: float | None) -> None:
+    """A 429 is a reason to wait, not an attempt spent: back to the queue at the time the
+    provider names (or after a backoff), until the retry deadline; failed only past it."""
+    deadline = _deadline(run)
+    if timezone.now() >= deadline:
+        _fail(run, attempt, code="rate_limited", message=rate_limit_deadline_message())
+        return
+    delay = llm.backoff_seconds(attempt=run.rate_limited_calls + 1, retry_after=retry_after)
+    _requeue_after(
+        run,
+        attempt,
+        delay,
+        lease_until=None,
+        error=llm.error_message("rate_limited"),
+        error_code="rate_limited",
+        retry_deadline=deadline,
+        rate_limited_calls=F("rate_limited_calls") + 1,
+    )
 
 
 def _postpone(run: Run, attempt: int, wait: float) -> None:
-    """Over the requests-per-minute limit: back to the queue for a later slot, no attempt."""
-    _requeue_after(run, attempt, wait, **_UNCLAIM)
+    """Over the shared rate: back to the queue for a later slot, no attempt spent. The run
+    shows as waiting for the provider's limit, with its next try."""
+    _requeue_after(
+        run,
+        attempt,
+        wait,
+        **_UNCLAIM,
+        error=llm.error_message("rate_limited"),
+        error_code="rate_limited",
+    )
 
 
 def _requeue_after(run: Run, attempt: int, wait: float, **changes: Any) -> None:
@@ -528,7 +624,9 @@ def runs_reconcile(*, now: datetime | None = None) -> dict[str, int]:
     expired = Run.objects.filter(status=Run.Status.RUNNING, lease_until__lt=now)
     failed = _fail_expired(expired, now)
     requeued = list(
-        expired.filter(attempts__lt=settings.LLM_MAX_ATTEMPTS).values_list("pk", flat=True)
+        expired.filter(attempts__lt=F("rate_limited_calls") + settings.LLM_MAX_ATTEMPTS)
+        .values_list("pk", flat=True)
+        .order_by()
     )
     for chunk in _chunks(requeued):
         expired.filter(pk__in=chunk).update(
@@ -554,7 +652,9 @@ def runs_reconcile(*, now: datetime | None = None) -> dict[str, int]:
 
 def _fail_expired(expired: QuerySet[Run], now: datetime) -> int:
     """Fail the expired runs that have used every attempt; the message names how many."""
-    out_of_attempts = expired.filter(attempts__gte=settings.LLM_MAX_ATTEMPTS)
+    out_of_attempts = expired.filter(
+        attempts__gte=F("rate_limited_calls") + settings.LLM_MAX_ATTEMPTS
+    )
     failed = 0
     for attempts in set(out_of_attempts.values_list("attempts", flat=True)):
         message = error_text(status=Run.Status.FAILED, code="lease_expired", attempts=attempts)
