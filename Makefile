@@ -34,9 +34,15 @@ test: lint
 	DATABASE_URL= CELERY_BROKER_URL= $(PY) -m pytest -m embedded -p no:cacheprovider
 	DATABASE_URL="$$($(PY) tests/services.py database-url)" $(PY) -m pytest -m "not embedded"
 
+# Each prints its figures as ratios to an ideal measured in the same run. The page benches
+# use the database DATABASE_URL names (PostgreSQL when one answers, as in `make test`);
+# BENCH_ENTRIES, BENCH_PAGE_ENTRIES, BENCH_WORKERS and the scripts' options take bigger sizes.
 bench: $(VENV)/.dev
 	$(PY) bench/runs.py
-	$(PY) bench/judging_pages.py
+	$(PY) bench/judging.py
+	DJANGO_DEBUG=1 DATABASE_URL="$$($(PY) tests/services.py database-url)" $(PY) bench/pages.py
+	DJANGO_DEBUG=1 DATABASE_URL="$$($(PY) tests/services.py database-url)" $(PY) bench/judging_pages.py
+	DJANGO_DEBUG=1 $(PY) bench/uploads.py
 
 messages: $(VENV)/.dev
 	$(PY) manage.py makemessages -l ja --ignore=.venv --ignore=staticfiles --ignore=var --ignore=tests --ignore=bench --no-obsolete --no-location

@@ -61,7 +61,7 @@ def pages(entries: int, judges: int, k: int, repeat: int) -> dict[str, tuple[int
     score_everything(scene.contest)
     Assignment.objects.filter(pk__in=mine[len(mine) // 2 :]).update(status=Assignment.Status.OPEN)
     print(f"  {entries} entries: contest built in {time.perf_counter() - started:.1f} s")
-    organiser = factories.make_user(is_organiser=True)
+    organiser = factories.give_authenticator_app(factories.make_user(is_organiser=True))
     client = Client()
     client.force_login(judge)
     sheet = measure(client, reverse("judging_sheet", args=[mine[-1]]), repeat)
@@ -99,7 +99,10 @@ def main() -> None:
         ]
         counts = {measured[n][page][0] for n in options.entries}
         verdict = "equal" if len(counts) == 1 else "NOT EQUAL"
-        print(f"{page:<12} " + " ".join(f"{cell:>22}" for cell in cells) + f"   queries {verdict}")
+        # Against the ideal of a page whose cost does not grow with the entries (1.0).
+        ratio = measured[max(options.entries)][page][1] / measured[min(options.entries)][page][1]
+        row = " ".join(f"{cell:>22}" for cell in cells)
+        print(f"{page:<12} {row}   queries {verdict}, time ratio {ratio:.2f} (flat = 1.00)")
 
 
 if __name__ == "__main__":

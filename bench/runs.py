@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -70,6 +71,7 @@ class Services:
         self.latency = latency
         self.processes: list[subprocess.Popen[bytes]] = []
         self.env = dict(os.environ)
+        self.database = ""
 
     def start(self) -> dict[str, str]:
         port_file = self.workdir / "llm-port"
@@ -95,6 +97,7 @@ class Services:
             # Production settings: DEBUG's query log would be measured otherwise.
             DJANGO_DEBUG="0",
             DJANGO_SECRET_KEY="bench-only-secret-key-" + "x" * 40,
+            SITE_URL="http://127.0.0.1:8000",
             LOG_LEVEL="WARNING",
         )
         if self.backend == "redis":
@@ -120,10 +123,12 @@ class Services:
     def create_postgres_database(self) -> str:
         import psycopg
 
-        name = "prompt_contest_bench"
+        # Its own name: two benches on one server (two checkouts) must not drop each other's.
+        name = f"prompt_contest_bench_{os.getpid()}"
         with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as c:
             c.execute(f"DROP DATABASE IF EXISTS {name}")
             c.execute(f"CREATE DATABASE {name}")
+        self.database = name
         return f"postgres://postgres@127.0.0.1:5432/{name}"
 
     def spawn(self, command: list[str], log_name: str) -> subprocess.Popen[bytes]:
@@ -140,6 +145,12 @@ class Services:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
+        if self.database:
+            import psycopg
+
+            url = "postgresql://postgres@127.0.0.1:5432/postgres"
+            with psycopg.connect(url, autocommit=True) as c:
+                c.execute(f"DROP DATABASE IF EXISTS {self.database} WITH (FORCE)")
 
 
 def measure_ideal(calls: int, concurrency: int) -> float:
@@ -168,6 +179,81 @@ def measure_ideal(calls: int, concurrency: int) -> float:
     return calls / (time.perf_counter() - started)
 
 
+# A worker under cProfile counting CPU time (time.process_time), not wall time: waiting for
+# the model or the database costs the worker nothing, and is not what the profile is for.
+CPROFILE_WORKER = """
+import cProfile, runpy, sys, time
+output = sys.argv.pop(1)
+sys.argv[0] = "celery"
+profile = cProfile.Profile(time.process_time)
+profile.enable()
+try:
+    runpy.run_module("celery", run_name="__main__")
+finally:
+    profile.disable()
+    profile.dump_stats(output)
+"""
+
+
+def start_workers(services: Services, args: argparse.Namespace) -> list[subprocess.Popen[bytes]]:
+    """`--workers` processes sharing the concurrency C, so the ideal stays C calls in flight.
+
+    `--profile FILE` records one worker with py-spy (pip install py-spy) for a flame graph;
+    `--cprofile FILE` runs one worker with the solo pool under cProfile, which sees every
+    function a run goes through, from the broker's message to the stored result.
+    """
+    if args.cprofile:
+        return [
+            services.spawn(
+                [PYTHON, "-c", CPROFILE_WORKER, args.cprofile, "-A", "config",
+                 "worker", "-Q", "celery,llm", "--pool", "solo", "--without-heartbeat",
+                 "--without-gossip", "--without-mingle", "-l", "WARNING"],
+                "worker-0.log",
+            )
+        ]  # fmt: skip
+    profiler = ["py-spy", "record", "-o", args.profile, "-f", "raw", "--"] if args.profile else []
+    share, extra = divmod(args.concurrency, args.workers)
+    return [
+        services.spawn(
+            [*(profiler if n == 0 else []), PYTHON, "-m", "celery", "-A", "config", "worker",
+             "-n", f"bench{n}@%h", "-Q", "celery,llm", "--pool", args.pool,
+             "--concurrency", str(share + (1 if n < extra else 0)),
+             "--without-heartbeat", "--without-gossip", "--without-mingle", "-l", "WARNING"],
+            f"worker-{n}.log",
+        )
+        for n in range(args.workers)
+    ]  # fmt: skip
+
+
+def stop_and_reap(worker: subprocess.Popen[bytes]) -> float:
+    """Stop a worker and return its CPU seconds from getrusage (wait4): user + system, its
+    own and that of every child it reaped (the prefork pool's processes)."""
+    worker.send_signal(signal.SIGTERM)
+    _, status, usage = os.wait4(worker.pid, 0)
+    worker.returncode = os.waitstatus_to_exitcode(status)
+    return usage.ru_utime + usage.ru_stime
+
+
+def print_profile(path: str, runs: int) -> None:
+    """Where a run's CPU goes in the worker: per run, from the broker's message to the
+    stored result (start-up and shutdown left out), by cumulative and by own time."""
+    import pstats
+
+    stats = pstats.Stats(path)
+    loop = [
+        cumulative
+        for (filename, _, name), (_, _, _, cumulative, _) in stats.stats.items()  # type: ignore[attr-defined]
+        if name == "synloop" or (name == "asynloop" and filename.endswith("loops.py"))
+    ]
+    print(f"cProfile of one worker (solo pool, CPU time): {runs} runs")
+    if loop:
+        print(f"the worker's loop: {1000 * max(loop) / runs:.2f} ms of CPU per run")
+    stats.sort_stats("cumulative").print_stats(
+        r"contest|celery/app/trace|kombu/(transport|messaging)", 45
+    )
+    stats.sort_stats("tottime").print_stats(30)
+
+
 def run_backend(args: argparse.Namespace) -> dict[str, object]:
     """Child process: one backend, with Django configured for its database."""
     workdir = Path(tempfile.mkdtemp(prefix=f"bench-{args.backend}-"))
@@ -192,33 +278,28 @@ def run_backend(args: argparse.Namespace) -> dict[str, object]:
         submit_entries(entries)
         submit_seconds = time.perf_counter() - started
 
-        # --profile FILE records the worker with py-spy (pip install py-spy) for a flame graph.
-        profiler = (
-            ["py-spy", "record", "-o", args.profile, "-f", "raw", "--"] if args.profile else []
-        )
-        worker = services.spawn(
-            [*profiler, PYTHON, "-m", "celery", "-A", "config", "worker", "-Q", "celery,llm",
-             "--pool", args.pool, "--concurrency", str(args.concurrency),
-             "--without-heartbeat", "--without-gossip", "--without-mingle", "-l", "WARNING"],
-            "worker.log",
-        )  # fmt: skip
+        workers = start_workers(services, args)
         deadline = time.monotonic() + args.timeout
         while not Run.objects.exclude(status="queued").exists():
-            if time.monotonic() > deadline or worker.poll() is not None:
-                raise RuntimeError("the worker did not start; see worker.log")
+            if time.monotonic() > deadline or any(w.poll() is not None for w in workers):
+                raise RuntimeError("a worker did not start; see worker-*.log")
             time.sleep(0.02)
-        cpu_before = process_tree_cpu_seconds(worker.pid)
+        cpu_before = sum(process_tree_cpu_seconds(worker.pid) for worker in workers)
         done_before = Run.objects.filter(status__in=["succeeded", "failed"]).count()
         done = done_before
         while time.monotonic() < deadline and done < total_runs:
             time.sleep(0.05)
             done = Run.objects.filter(status__in=["succeeded", "failed"]).count()
-        cpu = process_tree_cpu_seconds(worker.pid) - cpu_before
+        # getrusage of each worker once it has stopped (its pool's children included): the
+        # CPU of the whole window, from the first claim to the worker's exit.
+        cpu = sum(stop_and_reap(worker) for worker in workers) - cpu_before
         # The engine's own clock: from the first claim to the last result, as stored.
         span = Run.objects.aggregate(first=Min("started_at"), last=Max("finished_at"))
         elapsed = (span["last"] - span["first"]).total_seconds()
         succeeded = Run.objects.filter(status="succeeded").count()
         ideal = measure_ideal(total_runs, args.concurrency)
+        if args.cprofile:
+            print_profile(args.cprofile, done - done_before)
         return {
             "backend": "Redis + PostgreSQL" if args.backend == "redis" else "SQLite + filesystem",
             "runs": total_runs,
@@ -229,6 +310,8 @@ def run_backend(args: argparse.Namespace) -> dict[str, object]:
             "ideal_runs_per_s": round(ideal, 1),
             "ideal_c_over_l": round(args.concurrency / args.latency, 1),
             "efficiency": round((done / elapsed) / ideal, 3),
+            "efficiency_c_over_l": round((done / elapsed) / (args.concurrency / args.latency), 3),
+            "workers": args.workers,
             "worker_cpu_ms_per_run": round(1000 * cpu / max(done - done_before, 1), 2),
         }
     finally:
@@ -280,7 +363,12 @@ def main() -> None:
     parser.add_argument("--pool", default=os.environ.get("BENCH_POOL", "threads"))
     parser.add_argument("--timeout", type=float, default=300)
     parser.add_argument("--backend", choices=["redis", "embedded"])
+    parser.add_argument(
+        "--backends", default=os.environ.get("BENCH_BACKENDS", ""), help='e.g. "redis embedded"'
+    )
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("BENCH_WORKERS", 1)))
     parser.add_argument("--profile", help="record the worker with py-spy into this file")
+    parser.add_argument("--cprofile", help="run one solo worker under cProfile into this file")
     args = parser.parse_args()
 
     if args.backend:
@@ -289,20 +377,27 @@ def main() -> None:
 
     print(
         f"runs benchmark: {args.entries} entries × {args.tasks} tasks, latency L = "
-        f"{args.latency * 1000:.0f} ms, concurrency C = {args.concurrency} ({args.pool} pool)"
+        f"{args.latency * 1000:.0f} ms, concurrency C = {args.concurrency} ({args.pool} pool, "
+        f"{args.workers} worker process{'es' if args.workers > 1 else ''})"
     )
-    backends = ["redis", "embedded"] if shutil.which("redis-server") else ["embedded"]
+    backends = args.backends.split() if args.backends else ["redis", "embedded"]
+    if not shutil.which("redis-server"):
+        backends = [backend for backend in backends if backend != "redis"]
     for backend in backends:
         command = [PYTHON, __file__, "--backend", backend, *sys.argv[1:]]
         result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
         if result.returncode != 0:
             print(f"{backend}: failed\n{result.stderr[-3000:]}")
             continue
-        figures = json.loads(result.stdout.strip().splitlines()[-1])
+        *profile, last = result.stdout.strip().splitlines()
+        if profile:
+            print("\n".join(profile))
+        figures = json.loads(last)
         print(
-            f"{figures['backend']:<22} {figures['runs_per_s']:>7} runs/s   ideal "
-            f"{figures['ideal_runs_per_s']} runs/s (C/L = {figures['ideal_c_over_l']})   "
-            f"efficiency {figures['efficiency']:.2f}   worker CPU "
+            f"{figures['backend']:<22} {figures['runs_per_s']:>7} runs/s   "
+            f"efficiency {figures['efficiency']:.2f} of the ideal measured in this run "
+            f"({figures['ideal_runs_per_s']} runs/s), {figures['efficiency_c_over_l']:.2f} of "
+            f"C/L ({figures['ideal_c_over_l']} runs/s)   worker CPU "
             f"{figures['worker_cpu_ms_per_run']} ms/run   "
             f"({figures['succeeded']}/{figures['runs']} succeeded in {figures['seconds']} s; "
             f"submitting: {figures['submit_entries_per_s']} entries/s)"

@@ -387,6 +387,7 @@ CONTENT_SECURITY_POLICY = {
 # The database is the truth; the broker only rings the bell (see DESIGN.md "Runs").
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or "filesystem://"
+CELERY_BROKER_POLLING_INTERVAL = env_float("CELERY_BROKER_POLLING_INTERVAL", 0.01)
 # The embedded broker's folders (created by config/celery.py); a test points it elsewhere.
 CELERY_BROKER_FOLDER = Path(os.environ.get("CELERY_BROKER_FOLDER") or VAR_DIR / "broker")
 
@@ -399,9 +400,13 @@ def filesystem_broker_options(folder: Path) -> dict[str, object]:
         "control_folder": str(folder / "control"),
         "processed_folder": str(folder / "processed"),
         "store_processed": False,
-        # Seconds between looks at an empty (or, for a busy worker, full) queue; kombu's
-        # 1 s default would cap a worker at about `concurrency` runs a second.
-        "polling_interval": 0.1,
+        # Seconds between looks at an empty (or, for a busy worker, full) queue. A worker
+        # whose slots are all busy also waits this long before taking the next message
+        # once one frees, so each run waited half of it on average: 0.1 s cost a third of
+        # the throughput at a 100 ms model latency (bench/runs.py). A look at an empty
+        # folder costs some microseconds; kombu's 1 s default would cap a worker at about
+        # `concurrency` runs a second.
+        "polling_interval": CELERY_BROKER_POLLING_INTERVAL,
     }
 
 

@@ -339,7 +339,12 @@ class Entry(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("entry")
         verbose_name_plural = _("entries")
-        indexes = [models.Index(fields=["contest", "status"])]
+        indexes = [
+            models.Index(fields=["contest", "status"]),
+            # The organiser's entries page, newest first: a page of 50 read in order
+            # instead of every entry joined to its author and sorted.
+            models.Index(fields=["contest", "created_at", "id"], name="entry_contest_newest_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -508,6 +513,8 @@ class Run(models.Model):
         indexes = [
             models.Index(fields=["status", "available_at"]),
             models.Index(fields=["kind", "created_at"], name="run_kind_created"),
+            # The monitor's runs per minute reads the last ten minutes' runs, not all of them.
+            models.Index(fields=["finished_at"], name="run_finished_at_idx"),
         ]
 
     def __str__(self) -> str:

@@ -6,7 +6,8 @@ Organisers share every contest, so nothing here is narrowed to the person asking
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db import models
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from accounts.models import Department
@@ -14,11 +15,11 @@ from contest.models import Category, Contest, Entry, Run, SampleTask
 from contest.organise.slugs import slug_stem, suggest_slug
 
 
-def _count(model: type[Entry] | type[SampleTask], **filters: object) -> Coalesce:
+def _count(model: type[models.Model], field: str = "contest", **filters: object) -> Coalesce:
     rows = (
-        model.objects.filter(contest=OuterRef("pk"), **filters)
+        model._default_manager.filter(**{field: OuterRef("pk")}, **filters)
         .order_by()
-        .values("contest")
+        .values(field)
         .annotate(n=Count("pk"))
         .values("n")
     )
@@ -26,12 +27,17 @@ def _count(model: type[Entry] | type[SampleTask], **filters: object) -> Coalesce
 
 
 def contests_for_organiser() -> QuerySet[Contest]:
-    """Every contest with its entry, task and judge counts: one query however many."""
+    """Every contest with its entry, task and judge counts: one query however many.
+
+    Every count is its own subquery: a join to the judges would repeat each contest once
+    per judge, and every entry count with it (at 10,000 entries and 20 judges the page
+    took a second).
+    """
     return Contest.objects.annotate(
         entry_count=_count(Entry),
         submitted_count=_count(Entry, status=Entry.Status.SUBMITTED),
         task_count=_count(SampleTask),
-        judge_count=Count("judges", distinct=True),
+        judge_count=_count(Contest.judges.through),
     ).order_by("-opens_at", "pk")
 
 
@@ -75,9 +81,21 @@ class EntryFilters:
     sort: str = DEFAULT_ENTRY_SORT
 
 
-def _current_runs(**conditions: object) -> Count:
-    """Runs of the entry's current revision meeting `conditions`, counted in the same query."""
-    return Count("runs", filter=Q(runs__revision__number=F("revision"), **conditions))
+def _current_runs(**conditions: object) -> Coalesce:
+    """Runs of the entry's current revision meeting `conditions`, counted in the same query.
+
+    A subquery per row rather than a join: the database counts only the rows it shows (a
+    page of 50), where a join and GROUP BY counted every run of the contest first.
+    """
+    current = Q(entry=OuterRef("pk"), revision__number=OuterRef("revision"))
+    rows = (
+        Run.objects.filter(current, **conditions)
+        .order_by()
+        .values("entry")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
 
 
 def contest_entries(*, contest: Contest, filters: EntryFilters) -> QuerySet[Entry]:
@@ -91,11 +109,11 @@ def contest_entries(*, contest: Contest, filters: EntryFilters) -> QuerySet[Entr
         Entry.objects.filter(contest=contest)
         .select_related("author__department", "category")
         .annotate(
-            runs_succeeded=_current_runs(runs__status=Run.Status.SUCCEEDED),
-            runs_failed=_current_runs(runs__status=Run.Status.FAILED),
-            runs_pending=_current_runs(runs__status__in=Run.PENDING),
-            runs_checked=_current_runs(runs__checks_passed__isnull=False),
-            runs_passing=_current_runs(runs__checks_passed=True),
+            runs_succeeded=_current_runs(status=Run.Status.SUCCEEDED),
+            runs_failed=_current_runs(status=Run.Status.FAILED),
+            runs_pending=_current_runs(status__in=Run.PENDING),
+            runs_checked=_current_runs(checks_passed__isnull=False),
+            runs_passing=_current_runs(checks_passed=True),
         )
     )
     if filters.status:
@@ -115,4 +133,6 @@ def contest_entries(*, contest: Contest, filters: EntryFilters) -> QuerySet[Entr
 
 def contest_entrant_departments(*, contest: Contest) -> QuerySet[Department]:
     """The departments of the people who entered the contest: the department filter's choices."""
-    return Department.objects.filter(members__entries__contest=contest).distinct()
+    # EXISTS stops at each department's first entry, where a join read every entry.
+    entered = Entry.objects.filter(contest=contest, author__department=OuterRef("pk"))
+    return Department.objects.filter(Exists(entered))

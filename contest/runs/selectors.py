@@ -65,8 +65,10 @@ def _spend_from(totals: dict[str, Any], prefix: str = "") -> Spend:
 
 
 def contest_runs(contest: Contest) -> QuerySet[Run]:
-    """The contest's entry runs; preview runs never count for budgets or the monitor."""
-    return Run.objects.entry_runs().filter(entry__contest=contest)
+    """The contest's entry runs, unordered: preview runs never count for budgets or the
+    monitor, and Run's default ordering joins the sample tasks, which no count or sum over
+    them needs (a caller that lists runs orders them itself)."""
+    return Run.objects.entry_runs().filter(entry__contest=contest).order_by()
 
 
 def has_budget(contest: Contest) -> bool:
@@ -151,12 +153,7 @@ def contest_budget_holds(*, contest: Contest) -> BudgetHolds:
     query (a row per entrant with runs); no query when the contest has no budget."""
     if not has_budget(contest):
         return BudgetHolds()
-    rows = (
-        contest_runs(contest)
-        .order_by()  # Run's default ordering would split the groups
-        .values("entry__author_id")
-        .annotate(**_spend_aggregates())
-    )
+    rows = contest_runs(contest).values("entry__author_id").annotate(**_spend_aggregates())
     spends = {row["entry__author_id"]: _spend_from(dict(row)) for row in rows}
     total = Spend(
         tokens=sum(spend.tokens for spend in spends.values()),

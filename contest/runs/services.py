@@ -367,9 +367,39 @@ def _claim(run_id: int) -> Run | None:
     )
     if claimed != 1:
         return None
+    return _claimed_run(run_id)
+
+
+# What executing a run reads, and no more: the entry's texts, the contest's description and
+# the task's input were already rendered into the run's messages. Building and reading the
+# full rows of four tables was a third of a run's CPU in the worker (bench/runs.py
+# --cprofile); a field left out here is still read, by one more query, if some code asks.
+_EXECUTE_FIELDS = (
+    "attempts",
+    "cache_key",
+    "provider",
+    "model",
+    "temperature",
+    "max_tokens",
+    "messages",
+    "retry_deadline",
+    "rate_limited_calls",
+    "sample_task__checks",
+    "entry__author",
+    "entry__contest__model_provider",
+    "entry__contest__token_budget",
+    "entry__contest__yen_budget",
+)
+
+
+def _claimed_run(run_id: int) -> Run:
     # get(), not first(): Run's default ordering would add joins and an ORDER BY to a
     # one-row read that happens for every call.
-    return Run.objects.select_related("sample_task", "entry__contest").get(pk=run_id)
+    return (
+        Run.objects.select_related("sample_task", "entry__contest")
+        .only(*_EXECUTE_FIELDS)
+        .get(pk=run_id)
+    )
 
 
 def _finish(run: Run, attempt: int, **changes: Any) -> bool:
