@@ -125,6 +125,7 @@ class GalleryPrompt(models.Model):
         "title",
         "category",
         "purpose",
+        "prompt_template",
         "usage_notes",
         "award_name",
         "contest_title",
