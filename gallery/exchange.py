@@ -22,6 +22,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 from gallery.models import GalleryPrompt
 from gallery.publishing import organisation_name, search_text_of
@@ -86,11 +87,11 @@ class ImportedPrompt:
 
 def _text(value: object, path: str, *, required: bool = False) -> str:
     if not isinstance(value, str):
-        raise SchemaError(path, "must be a string")
+        raise SchemaError(path, _("must be a string"))
     if required and not value.strip():
-        raise SchemaError(path, "must not be empty")
+        raise SchemaError(path, _("must not be empty"))
     if len(value) > MAX_TEXT:
-        raise SchemaError(path, f"is longer than {MAX_TEXT} characters")
+        raise SchemaError(path, _("is longer than %(max)d characters") % {"max": MAX_TEXT})
     return value
 
 
@@ -98,35 +99,35 @@ def _number(value: object, path: str) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 32767:
-        raise SchemaError(path, "must be a whole number from 0 to 32767, or null")
+        raise SchemaError(path, _("must be a whole number from 0 to 32767, or null"))
     return value
 
 
 def _records(value: object, path: str, keys: tuple[str, ...]) -> list[dict[str, str]]:
     if not isinstance(value, list):
-        raise SchemaError(path, "must be a list")
+        raise SchemaError(path, _("must be a list"))
     records = []
     for i, item in enumerate(value):
         if not isinstance(item, dict):
-            raise SchemaError(f"{path}[{i}]", "must be an object")
+            raise SchemaError(f"{path}[{i}]", _("must be an object"))
         records.append({key: _text(item.get(key), f"{path}[{i}].{key}") for key in keys})
     return records
 
 
 def _prompt(item: object, path: str, default_organisation: str) -> ImportedPrompt:
     if not isinstance(item, dict):
-        raise SchemaError(path, "must be an object")
+        raise SchemaError(path, _("must be an object"))
     try:
         external_id = str(uuid.UUID(_text(item.get("id"), f"{path}.id", required=True)))
     except ValueError as error:
         if isinstance(error, SchemaError):
             raise
-        raise SchemaError(f"{path}.id", "must be a UUID") from error
+        raise SchemaError(f"{path}.id", _("must be a UUID")) from error
     organisation = item.get("organisation", default_organisation)
     organisation = _text(organisation, f"{path}.organisation", required=True)[:200]
     published = parse_datetime(_text(item.get("published_at"), f"{path}.published_at"))
     if published is None:
-        raise SchemaError(f"{path}.published_at", "must be an ISO 8601 date and time")
+        raise SchemaError(f"{path}.published_at", _("must be an ISO 8601 date and time"))
     if timezone.is_naive(published):
         published = timezone.make_aware(published)
     values: dict[str, Any] = {}
@@ -147,17 +148,20 @@ def _prompt(item: object, path: str, default_organisation: str) -> ImportedPromp
 def import_validate(data: object) -> list[ImportedPrompt]:
     """Every prompt of the file, or SchemaError at the first bad field."""
     if not isinstance(data, dict):
-        raise SchemaError("$", "must be an object")
+        raise SchemaError("$", _("must be an object"))
     if data.get("schema") != SCHEMA:
-        raise SchemaError("$.schema", f"must be {SCHEMA!r}")
+        raise SchemaError("$.schema", _("must be “%(schema)s”") % {"schema": SCHEMA})
     if data.get("version") != VERSION:
-        raise SchemaError("$.version", f"must be {VERSION} (this site reads version {VERSION})")
+        raise SchemaError(
+            "$.version",
+            _("must be %(version)d (the version this site reads)") % {"version": VERSION},
+        )
     organisation = _text(data.get("organisation"), "$.organisation", required=True)
     if organisation == organisation_name():
-        raise SchemaError("$.organisation", "is this organisation: its prompts are already here")
+        raise SchemaError("$.organisation", _("is this organisation: its prompts are already here"))
     prompts = data.get("prompts")
     if not isinstance(prompts, list):
-        raise SchemaError("$.prompts", "must be a list")
+        raise SchemaError("$.prompts", _("must be a list"))
     return [_prompt(item, f"$.prompts[{i}]", organisation) for i, item in enumerate(prompts)]
 
 
@@ -181,9 +185,8 @@ def gallery_import(*, data: object) -> ImportOutcome:
             is_new = prompt.pk is None
             for name, value in imported.values.items():
                 setattr(prompt, name, value)
-            before, after = prompt.minutes_before, prompt.minutes_after
-            prompt.minutes_saved = (
-                max(before - after, 0) if before is not None and after is not None else None
+            prompt.minutes_saved = GalleryPrompt.saved_per_use(
+                prompt.minutes_before, prompt.minutes_after
             )
             prompt.published_at = imported.published_at
             prompt.search_text = search_text_of(prompt)

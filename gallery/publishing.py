@@ -154,7 +154,7 @@ def _snapshot(
         usage_notes=text.usage_notes,
         minutes_before=before,
         minutes_after=after,
-        minutes_saved=max(before - after, 0) if before is not None and after is not None else None,
+        minutes_saved=GalleryPrompt.saved_per_use(before, after),
         examples=_examples(runs, redaction),
         award_name=award.tier.name_ja if award else "",
         award_rank=rank,
