@@ -55,6 +55,9 @@
       status.textContent = status.dataset.failed;
       output.focus();
       output.select();
+    }).finally(function () {
+      // The page stays: the next copy (after changing a variable) is a new one.
+      delete copyForm.dataset.submitted;
     });
   });
 })();
