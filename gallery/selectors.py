@@ -71,10 +71,11 @@ def _search_condition(terms: list[str]) -> Q | RawSQL:
 
 def listing_from(params: dict[str, str]) -> Listing:
     """What the URL asks for, with anything unknown or oversized dropped."""
+    # NUL is the one character PostgreSQL refuses in a string: it is never in a value.
     filters = {
-        name: value.strip()[:MAX_FILTER_CHARS]
+        name: value
         for name in FILTERS
-        if (value := params.get(name, "")).strip()
+        if (value := params.get(name, "").replace("\x00", "").strip()[:MAX_FILTER_CHARS])
     }
     if "year" in filters and not filters["year"].isdecimal():
         del filters["year"]

@@ -63,7 +63,19 @@ def test_search_combines_with_filters(prompts: None) -> None:
 
 
 @pytest.mark.parametrize(
-    "q", ["%", "_", "'", '"', "%_'\"\\", "a' OR 1=1 --", "要" * 1000, "NEAR(a b)", "* AND OR NOT"]
+    "q",
+    [
+        "%",
+        "_",
+        "'",
+        '"',
+        "%_'\"\\",
+        "a' OR 1=1 --",
+        "要" * 1000,
+        "NEAR(a b)",
+        "* AND OR NOT",
+        "\x00",
+    ],
 )
 def test_any_input_never_errors(prompts: None, q: str) -> None:
     list(gallery_prompts(Listing(q=q, filters={}, sort="new")))

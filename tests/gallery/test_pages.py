@@ -34,6 +34,15 @@ def test_filters_and_sort_come_from_the_url(client: Client, staff: User):
     assert _titles(client.get(url, {"year": "二〇二四", "sort": "nonsense"}))[0] == "他の町"
 
 
+def test_any_filter_value_answers_a_page(client: Client, staff: User):
+    make_prompt(title="ふつう")
+    client.force_login(staff)
+    odd = {name: "a\x00%_'\"" + "長" * 1000 for name in ("q", "category", "contest", "year")}
+    response = client.get(reverse("gallery_list"), {**odd, "page": "-1", "sort": "\x00"})
+    assert response.status_code == 200
+    assert _titles(response) == []
+
+
 def test_most_liked_and_most_time_saved_sorts(client: Client, staff: User):
     make_prompt(title="少し", like_count=1, minutes_saved=50)
     make_prompt(title="たくさん", like_count=7, minutes_saved=5)
