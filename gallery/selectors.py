@@ -46,6 +46,8 @@ class Listing:
     q: str
     filters: dict[str, str]
     sort: str
+    # The prompts organisers took down (for organisers only: the view decides).
+    unpublished: bool = False
 
 
 def _search_condition(terms: list[str]) -> Q | RawSQL:
@@ -69,7 +71,7 @@ def _search_condition(terms: list[str]) -> Q | RawSQL:
     return condition
 
 
-def listing_from(params: dict[str, str]) -> Listing:
+def listing_from(params: dict[str, str], *, organiser: bool = False) -> Listing:
     """What the URL asks for, with anything unknown or oversized dropped."""
     # NUL is the one character PostgreSQL refuses in a string: it is never in a value.
     filters = {
@@ -84,11 +86,15 @@ def listing_from(params: dict[str, str]) -> Listing:
         q=params.get("q", "")[:1000],
         filters=filters,
         sort=sort if sort in SORTS else DEFAULT_SORT,
+        unpublished=organiser and params.get("status") == GalleryPrompt.Status.UNPUBLISHED,
     )
 
 
 def gallery_prompts(listing: Listing) -> GalleryPromptQuerySet:
-    prompts = GalleryPrompt.objects.published()
+    status = (
+        GalleryPrompt.Status.UNPUBLISHED if listing.unpublished else GalleryPrompt.Status.PUBLISHED
+    )
+    prompts = GalleryPrompt.objects.filter(status=status)
     if terms := query_terms(listing.q):
         prompts = prompts.filter(_search_condition(terms))
     for name, value in listing.filters.items():

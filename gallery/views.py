@@ -49,7 +49,8 @@ def _reader(request: HttpRequest) -> User | None:
 @require_GET
 @gallery_readable
 def gallery_list(request: HttpRequest) -> HttpResponse:
-    listing = selectors.listing_from(request.GET.dict())
+    organiser = is_organiser(request.user)
+    listing = selectors.listing_from(request.GET.dict(), organiser=organiser)
     page = Paginator(selectors.gallery_prompts(listing), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -62,6 +63,7 @@ def gallery_list(request: HttpRequest) -> HttpResponse:
             "facets": selectors.gallery_facets(),
             "sorts": {key: sort[0] for key, sort in selectors.SORTS.items()},
             "filtered": bool(listing.q.strip() or listing.filters),
+            "organiser": organiser,
         },
     )
 

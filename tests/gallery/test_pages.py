@@ -75,6 +75,16 @@ def test_unpublished_prompts_are_not_listed_nor_opened(client: Client, staff: Us
     assert client.get(reverse("gallery_detail", args=[prompt.pk])).status_code == 404
 
 
+def test_only_organisers_list_the_unpublished(client: Client, staff: User, organiser: User):
+    make_prompt(title="公開中")
+    make_prompt(title="取り下げ済み", status=GalleryPrompt.Status.UNPUBLISHED)
+    url = reverse("gallery_list")
+    client.force_login(staff)
+    assert _titles(client.get(url, {"status": "unpublished"})) == ["公開中"]
+    client.force_login(organiser)
+    assert _titles(client.get(url, {"status": "unpublished"})) == ["取り下げ済み"]
+
+
 def test_detail_fills_the_variables_without_javascript(client: Client, staff: User):
     prompt = make_prompt(
         system_prompt="あなたは{{role}}です。",
