@@ -145,10 +145,18 @@ class GalleryPrompt(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["status", "-published_at"], name="gallery_new"),
-            models.Index(fields=["status", "-copy_count"], name="gallery_copied"),
-            models.Index(fields=["status", "-like_count"], name="gallery_liked"),
-            models.Index(fields=["status", "-minutes_saved"], name="gallery_saved"),
+            # One per sort, ending in the sort's tie-breakers (a contest's prompts share
+            # their published_at), so a page is read from the index, never sorted.
+            models.Index(fields=["status", "-published_at", "-id"], name="gallery_new"),
+            models.Index(
+                fields=["status", "-copy_count", "-published_at", "-id"], name="gallery_copied"
+            ),
+            models.Index(
+                fields=["status", "-like_count", "-published_at", "-id"], name="gallery_liked"
+            ),
+            models.Index(
+                fields=["status", "-minutes_saved", "-published_at", "-id"], name="gallery_saved"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import BooleanField, Q
+from django.db.models import BooleanField, F, OrderBy, Q
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils.functional import Promise
@@ -22,11 +22,15 @@ from gallery.search import query_terms
 FACETS_CACHE_KEY = "gallery:facets"
 FACETS_CACHE_SECONDS = 300
 
-SORTS: dict[str, tuple[Promise, tuple[str, ...]]] = {
+# Each matches an index of GalleryPrompt (gallery_saved_nulls_last on PostgreSQL).
+SORTS: dict[str, tuple[Promise, tuple[str | OrderBy, ...]]] = {
     "new": (_("Newest"), ("-published_at", "-pk")),
     "copied": (_("Most copied"), ("-copy_count", "-published_at", "-pk")),
     "liked": (_("Most liked"), ("-like_count", "-published_at", "-pk")),
-    "saved": (_("Most time saved"), ("-minutes_saved", "-published_at", "-pk")),
+    "saved": (
+        _("Most time saved"),
+        (F("minutes_saved").desc(nulls_last=True), "-published_at", "-pk"),
+    ),
 }
 DEFAULT_SORT = "new"
 # Query parameter -> the snapshot field it filters on.

@@ -103,19 +103,19 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='galleryprompt',
-            index=models.Index(fields=['status', '-published_at'], name='gallery_new'),
+            index=models.Index(fields=['status', '-published_at', '-id'], name='gallery_new'),
         ),
         migrations.AddIndex(
             model_name='galleryprompt',
-            index=models.Index(fields=['status', '-copy_count'], name='gallery_copied'),
+            index=models.Index(fields=['status', '-copy_count', '-published_at', '-id'], name='gallery_copied'),
         ),
         migrations.AddIndex(
             model_name='galleryprompt',
-            index=models.Index(fields=['status', '-like_count'], name='gallery_liked'),
+            index=models.Index(fields=['status', '-like_count', '-published_at', '-id'], name='gallery_liked'),
         ),
         migrations.AddIndex(
             model_name='galleryprompt',
-            index=models.Index(fields=['status', '-minutes_saved'], name='gallery_saved'),
+            index=models.Index(fields=['status', '-minutes_saved', '-published_at', '-id'], name='gallery_saved'),
         ),
         migrations.AddConstraint(
             model_name='galleryprompt',

@@ -46,10 +46,11 @@ def test_any_filter_value_answers_a_page(client: Client, staff: User):
 def test_most_liked_and_most_time_saved_sorts(client: Client, staff: User):
     make_prompt(title="少し", like_count=1, minutes_saved=50)
     make_prompt(title="たくさん", like_count=7, minutes_saved=5)
+    make_prompt(title="不明", like_count=0, minutes_saved=None)
     client.force_login(staff)
     url = reverse("gallery_list")
-    assert _titles(client.get(url, {"sort": "liked"})) == ["たくさん", "少し"]
-    assert _titles(client.get(url, {"sort": "saved"})) == ["少し", "たくさん"]
+    assert _titles(client.get(url, {"sort": "liked"})) == ["たくさん", "少し", "不明"]
+    assert _titles(client.get(url, {"sort": "saved"})) == ["少し", "たくさん", "不明"]
 
 
 def test_department_filter(client: Client, staff: User):
