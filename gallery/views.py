@@ -11,8 +11,10 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -26,6 +28,9 @@ from gallery.forms import UnpublishForm, UseForm
 from gallery.models import GalleryPrompt
 
 PAGE_SIZE = 24
+# Counting every match of a broad search would read them all; past this many the page says
+# "more than" and the pages stop (a person narrows the search long before).
+MAX_COUNTED = 1000
 MAX_VALUE_CHARS = 4000
 View = Callable[..., HttpResponse]
 
@@ -42,6 +47,13 @@ def gallery_readable(view: View) -> View:
     return wrapped
 
 
+class CappedPaginator(Paginator):  # type: ignore[type-arg]
+    @cached_property
+    def count(self) -> int:
+        prompts: QuerySet[GalleryPrompt] = self.object_list  # type: ignore[assignment]
+        return prompts[: MAX_COUNTED + 1].count()
+
+
 def _reader(request: HttpRequest) -> User | None:
     return request.user if isinstance(request.user, User) else None
 
@@ -51,7 +63,7 @@ def _reader(request: HttpRequest) -> User | None:
 def gallery_list(request: HttpRequest) -> HttpResponse:
     organiser = is_organiser(request.user)
     listing = selectors.listing_from(request.GET.dict(), organiser=organiser)
-    page = Paginator(selectors.gallery_prompts(listing), PAGE_SIZE).get_page(
+    page = CappedPaginator(selectors.gallery_prompts(listing), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     return render(
@@ -64,6 +76,7 @@ def gallery_list(request: HttpRequest) -> HttpResponse:
             "sorts": {key: sort[0] for key, sort in selectors.SORTS.items()},
             "filtered": bool(listing.q.strip() or listing.filters),
             "organiser": organiser,
+            "more_than": MAX_COUNTED if page.paginator.count > MAX_COUNTED else None,
         },
     )
 

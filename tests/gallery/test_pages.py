@@ -69,6 +69,21 @@ def test_pagination_keeps_the_filters(client: Client, staff: User):
     assert "page=2" in body and "category=" in body and "q=" in body
 
 
+def test_a_broad_search_says_more_than_instead_of_counting_everything(
+    client: Client, staff: User, monkeypatch
+):
+    from gallery import views
+
+    monkeypatch.setattr(views, "MAX_COUNTED", 3)
+    for n in range(5):
+        make_prompt(title=f"要約 {n}")
+    client.force_login(staff)
+    response = client.get(reverse("gallery_list"), {"q": "要約"})
+    assert response.context["more_than"] == 3
+    assert "3" in response.content.decode()
+    assert client.get(reverse("gallery_list"), {"q": "要約 4"}).context["more_than"] is None
+
+
 def test_unpublished_prompts_are_not_listed_nor_opened(client: Client, staff: User):
     prompt = make_prompt(title="取り下げ", status=GalleryPrompt.Status.UNPUBLISHED)
     client.force_login(staff)
