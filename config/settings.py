@@ -544,6 +544,12 @@ for _name, _value in (
 if not 0 <= ENTRANT_BUDGET_SHARE_PERCENT <= 100:
     raise ImproperlyConfigured("ENTRANT_BUDGET_SHARE_PERCENT must be between 0 and 100.")
 
+# --- Gallery ----------------------------------------------------------------------------
+# On: the gallery, its feed and its export are readable without signing in.
+GALLERY_PUBLIC = env_bool("GALLERY_PUBLIC", False)
+# This organisation's name, credited on its own prompts and in its export; empty: SITE_NAME.
+GALLERY_ORGANISATION_NAME = os.environ.get("GALLERY_ORGANISATION_NAME", "")
+
 # --- Logging ----------------------------------------------------------------------------
 
 LOGGING = {

@@ -1,7 +1,17 @@
 from django.urls import path
 
 from gallery import views
+from gallery.feed import GalleryFeed
 
 urlpatterns = [
     path("", views.gallery_list, name="gallery_list"),
+    path("feed/", views.gallery_readable(GalleryFeed()), name="gallery_feed"),
+    path("export.json", views.gallery_export_json, name="gallery_export"),
+    path("<int:pk>/", views.gallery_detail, name="gallery_detail"),
+    path("<int:pk>/copy/", views.gallery_copy, name="gallery_copy"),
+    path("<int:pk>/like/", views.gallery_like, name="gallery_like"),
+    path("<int:pk>/unlike/", views.gallery_unlike, name="gallery_unlike"),
+    path("<int:pk>/use/", views.gallery_use, name="gallery_use"),
+    path("<int:pk>/unpublish/", views.gallery_unpublish, name="gallery_unpublish"),
+    path("<int:pk>/republish/", views.gallery_republish, name="gallery_republish"),
 ]

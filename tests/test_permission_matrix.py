@@ -14,6 +14,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from PIL import Image
 
 from accounts.models import User
@@ -21,6 +22,7 @@ from contest.images import clean_image
 from contest.models import Contest, Entry, EntryRevision
 from contest.runs.previews import preview_inputs_for_tasks, runs_create_preview
 from contest.services import entry_submit
+from gallery.models import GalleryPrompt
 from judging.models import Assignment
 from tests import factories
 
@@ -41,7 +43,7 @@ class Row:
     name: str
     method: str
     # "", "slug", "entry", "entry+revision", "preview", "slug+task", "slug+status"; judging's
-    # contest: "assignment", "judged", "judged+entry", "judged+assignment"
+    # contest: "assignment", "judged", "judged+entry", "judged+assignment"; the gallery: "prompt"
     args: str
     anonymous: Expected
     author: Expected
@@ -128,6 +130,16 @@ MATRIX = [
     Row("judging_results_json", "get", "judged", organiser=200, **ORGANISER_ONLY),
     Row("judging_awards", "get", "judged", organiser=200, **ORGANISER_ONLY),
     Row("gallery_list", "get", "", LOGIN, 200, 200, 200),
+    Row("gallery_feed", "get", "", LOGIN, 200, 200, 200),
+    Row("gallery_export", "get", "", LOGIN, 200, 200, 200),
+    Row("gallery_detail", "get", "prompt", LOGIN, 200, 200, 200),
+    # Counted with a small POST from the page; without JavaScript it sends you back.
+    Row("gallery_copy", "post", "prompt", LOGIN, 302, 302, 302),
+    Row("gallery_like", "post", "prompt", LOGIN, 302, 302, 302),
+    Row("gallery_unlike", "post", "prompt", LOGIN, 302, 302, 302),
+    Row("gallery_use", "post", "prompt", LOGIN, 302, 302, 302),
+    Row("gallery_unpublish", "post", "prompt", organiser=302, **ORGANISER_ONLY),
+    Row("gallery_republish", "post", "prompt", organiser=302, **ORGANISER_ONLY),
 ]
 
 # Routes owned by allauth, the admin and Django's language switch are tested with them.
@@ -213,7 +225,14 @@ def scene(staff: User, other_staff: User, organiser: User, open_contest: Contest
         inputs=preview_inputs_for_tasks(list(open_contest.sample_tasks.all())),
         contest=open_contest,
     )
+    prompt = GalleryPrompt.objects.create(
+        title="通知文の3行要約",
+        prompt_template="次の文章を要約してください。\n{{input}}",
+        organisation="みなと坂市",
+        published_at=timezone.now(),
+    )
     return {
+        "prompt": prompt,
         "contest": open_contest,
         "entry": entry,
         "preview": preview,
@@ -245,6 +264,7 @@ def _url(row: Row, scene: dict) -> str:
         "slug+status": [contest.slug, Contest.Status.JUDGING],
         "entry+revision": [entry.pk, 1],
         "preview": [scene["preview"]],
+        "prompt": [scene["prompt"].pk],
     }.get(row.args, [])
     if row.args == "slug+task":
         args = [contest.slug, contest.sample_tasks.get(position=0).pk]
@@ -258,6 +278,8 @@ def _post_data(row: Row, scene: dict) -> dict[str, object]:
         return {"direction": "down"}
     if row.name == "judging_assignment_waive":
         return {"reason": "不在のため"}
+    if row.name == "gallery_unpublish":
+        return {"reason": "内容を見直すため"}
     if row.name == "judging_assignment_add":
         return {"judge": scene["users"]["assigned_judge"].pk}
     return {}

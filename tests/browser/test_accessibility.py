@@ -171,3 +171,23 @@ def test_phone_header_is_compact_and_its_targets_are_large_enough(
         assert box["height"] >= 24, (target.inner_text(), box)
     # No part of the header is wider than the phone.
     assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_gallery_pages(open_page: OpenPage, staff: User, viewport: dict) -> None:
+    from tests.gallery.conftest import make_prompt
+
+    prompt = make_prompt(
+        award_name="最優秀賞",
+        rationale="どの課でも使える。",
+        minutes_before=30,
+        minutes_after=5,
+        minutes_saved=25,
+        examples=[{"task": "通知", "input": "例文", "output": "要約", "model": "gpt-4o-mini"}],
+    )
+    page = open_page(viewport)
+    sign_in(page, staff)
+    found = _scan(page, "gallery", reverse("gallery_list") + "?q=要約")
+    found += _scan(page, "gallery-prompt", reverse("gallery_detail", args=[prompt.pk]))
+
+    _assert_none_blocking(found)
