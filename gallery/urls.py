@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gallery import views
+from gallery import views, views_try
 from gallery.feed import GalleryFeed
 
 urlpatterns = [
@@ -13,5 +13,6 @@ urlpatterns = [
     path("<int:pk>/unlike/", views.gallery_unlike, name="gallery_unlike"),
     path("<int:pk>/use/", views.gallery_use, name="gallery_use"),
     path("<int:pk>/unpublish/", views.gallery_unpublish, name="gallery_unpublish"),
+    path("<int:pk>/try/", views_try.gallery_try, name="gallery_try"),
     path("<int:pk>/republish/", views.gallery_republish, name="gallery_republish"),
 ]
