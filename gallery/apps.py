@@ -21,3 +21,15 @@ class GalleryConfig(AppConfig):
         contest publishes its prompts (same transaction), and the demo publishes its earlier
         contest and imports a second municipality's export."""
         post_migrate.connect(_search_index_ensure, sender=self)
+
+        from contest import extensions
+        from gallery import sections, starting
+
+        extensions.register_entry_section(
+            "gallery/sections/entry_source.html", starting.entry_source_section
+        )
+        extensions.register_section(
+            extensions.ORGANISER_DASHBOARD,
+            "gallery/sections/organiser_dashboard.html",
+            sections.organiser_dashboard,
+        )

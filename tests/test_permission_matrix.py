@@ -22,6 +22,7 @@ from contest.models import Contest, Entry, EntryRevision
 from contest.services import entry_submit
 from judging.models import Assignment
 from tests import factories
+from tests.gallery.builders import make_gallery_prompt
 
 LOGIN = "login"  # a redirect to the sign-in page
 JUDGING_PERSONAS = (
@@ -40,7 +41,7 @@ class Row:
     name: str
     method: str
     # "", "slug", "entry", "slug+task", "slug+status"; judging's contest: "assignment", "judged",
-    # "judged+entry", "judged+assignment"
+    # "judged+entry", "judged+assignment"; a published gallery prompt: "prompt", "prompt+slug"
     args: str
     anonymous: Expected
     author: Expected
@@ -122,6 +123,11 @@ MATRIX = [
     Row("judging_results_json", "get", "judged", organiser=200, **ORGANISER_ONLY),
     Row("judging_awards", "get", "judged", organiser=200, **ORGANISER_ONLY),
     Row("gallery_list", "get", "", LOGIN, 200, 200, 200),
+    # One contest accepts entries, so the choice of contest is skipped.
+    Row("gallery_start", "get", "prompt", LOGIN, 302, 302, 302),
+    Row("gallery_start_entry", "get", "prompt+slug", LOGIN, 200, 200, 200),
+    Row("gallery_impact", "get", "", organiser=200, **ORGANISER_ONLY),
+    Row("gallery_impact_contest", "get", "slug", organiser=200, **ORGANISER_ONLY),
 ]
 
 # Routes owned by allauth, the admin and Django's language switch are tested with them.
@@ -203,6 +209,7 @@ def scene(staff: User, other_staff: User, organiser: User, open_contest: Contest
     return {
         "contest": open_contest,
         "entry": entry,
+        "prompt": make_gallery_prompt(contest=published),
         "judged": judged,
         "judged_entry": judged_entry,
         "assignment": assignment,
@@ -229,6 +236,8 @@ def _url(row: Row, scene: dict) -> str:
         "judged+entry": [judged.slug, scene["judged_entry"].pk],
         "judged+assignment": [judged.slug, scene["assignment"].pk],
         "slug+status": [contest.slug, Contest.Status.JUDGING],
+        "prompt": [scene["prompt"].pk],
+        "prompt+slug": [scene["prompt"].pk, contest.slug],
     }.get(row.args, [])
     if row.args == "slug+task":
         args = [contest.slug, contest.sample_tasks.get(position=0).pk]
