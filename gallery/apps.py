@@ -20,11 +20,15 @@ class GalleryConfig(AppConfig):
         """Plug the gallery into the contest without contest importing it: publishing a
         contest publishes its prompts (same transaction), and the demo publishes its earlier
         contest and imports a second municipality's export."""
-        post_migrate.connect(_search_index_ensure, sender=self)
-
         from contest import extensions
+        from contest.models import Contest
         from gallery import sections, starting
+        from gallery.demo import seed_gallery
+        from gallery.publishing import contest_publish
 
+        post_migrate.connect(_search_index_ensure, sender=self)
+        extensions.register_transition_effect(Contest.Status.PUBLISHED, contest_publish)
+        extensions.register_demo_step(seed_gallery)
         extensions.register_entry_section(
             "gallery/sections/entry_source.html", starting.entry_source_section
         )

@@ -125,6 +125,7 @@ class GalleryPrompt(models.Model):
         "title",
         "category",
         "purpose",
+        "prompt_template",
         "usage_notes",
         "award_name",
         "contest_title",
@@ -152,6 +153,11 @@ class GalleryPrompt(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @staticmethod
+    def saved_per_use(before: int | None, after: int | None) -> int | None:
+        """What `minutes_saved` holds for these minutes before and after."""
+        return max(before - after, 0) if before is not None and after is not None else None
 
     @property
     def is_published(self) -> bool:

@@ -14,15 +14,16 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from PIL import Image
 
 from accounts.models import User
 from contest.images import clean_image
 from contest.models import Contest, Entry, EntryRevision
 from contest.services import entry_submit
+from gallery.models import GalleryPrompt
 from judging.models import Assignment
 from tests import factories
-from tests.gallery.builders import make_gallery_prompt
 
 LOGIN = "login"  # a redirect to the sign-in page
 JUDGING_PERSONAS = (
@@ -41,7 +42,7 @@ class Row:
     name: str
     method: str
     # "", "slug", "entry", "slug+task", "slug+status"; judging's contest: "assignment", "judged",
-    # "judged+entry", "judged+assignment"; a published gallery prompt: "prompt", "prompt+slug"
+    # "judged+entry", "judged+assignment"; the gallery: "prompt", "prompt+slug"
     args: str
     anonymous: Expected
     author: Expected
@@ -123,9 +124,20 @@ MATRIX = [
     Row("judging_results_json", "get", "judged", organiser=200, **ORGANISER_ONLY),
     Row("judging_awards", "get", "judged", organiser=200, **ORGANISER_ONLY),
     Row("gallery_list", "get", "", LOGIN, 200, 200, 200),
+    Row("gallery_feed", "get", "", LOGIN, 200, 200, 200),
+    Row("gallery_export", "get", "", LOGIN, 200, 200, 200),
+    Row("gallery_detail", "get", "prompt", LOGIN, 200, 200, 200),
+    # Counted with a small POST from the page; without JavaScript it sends you back.
+    Row("gallery_copy", "post", "prompt", LOGIN, 302, 302, 302),
+    Row("gallery_like", "post", "prompt", LOGIN, 302, 302, 302),
+    Row("gallery_unlike", "post", "prompt", LOGIN, 302, 302, 302),
+    Row("gallery_use", "post", "prompt", LOGIN, 302, 302, 302),
+    Row("gallery_unpublish", "post", "prompt", organiser=302, **ORGANISER_ONLY),
+    Row("gallery_republish", "post", "prompt", organiser=302, **ORGANISER_ONLY),
     # One contest accepts entries, so the choice of contest is skipped.
     Row("gallery_start", "get", "prompt", LOGIN, 302, 302, 302),
     Row("gallery_start_entry", "get", "prompt+slug", LOGIN, 200, 200, 200),
+    Row("gallery_print", "get", "", LOGIN, 200, 200, 200),
     Row("gallery_impact", "get", "", organiser=200, **ORGANISER_ONLY),
     Row("gallery_impact_contest", "get", "slug", organiser=200, **ORGANISER_ONLY),
 ]
@@ -206,10 +218,16 @@ def scene(staff: User, other_staff: User, organiser: User, open_contest: Contest
     published = factories.make_contest(status=Contest.Status.PUBLISHED)
     entrant = factories.make_user()
     _submitted(published, entrant)
+    prompt = GalleryPrompt.objects.create(
+        title="通知文の3行要約",
+        prompt_template="次の文章を要約してください。\n{{input}}",
+        organisation="みなと坂市",
+        published_at=timezone.now(),
+    )
     return {
+        "prompt": prompt,
         "contest": open_contest,
         "entry": entry,
-        "prompt": make_gallery_prompt(contest=published),
         "judged": judged,
         "judged_entry": judged_entry,
         "assignment": assignment,
@@ -251,6 +269,8 @@ def _post_data(row: Row, scene: dict) -> dict[str, object]:
         return {"direction": "down"}
     if row.name == "judging_assignment_waive":
         return {"reason": "不在のため"}
+    if row.name == "gallery_unpublish":
+        return {"reason": "内容を見直すため"}
     if row.name == "judging_assignment_add":
         return {"judge": scene["users"]["assigned_judge"].pk}
     return {}

@@ -5,7 +5,7 @@ from typing import Any
 from django.utils import timezone
 
 from gallery.models import GalleryPrompt
-from gallery.search import index_text
+from gallery.publishing import search_text_of
 
 
 def make_gallery_prompt(**fields: Any) -> GalleryPrompt:
@@ -29,7 +29,7 @@ def make_gallery_prompt(**fields: Any) -> GalleryPrompt:
         values["minutes_saved"] = (
             max(before - after, 0) if before is not None and after is not None else None
         )
-    values["search_text"] = index_text(
-        str(values.get(name) or "") for name in GalleryPrompt.SEARCH_FIELDS
-    )
-    return GalleryPrompt.objects.create(**values)
+    prompt = GalleryPrompt(**values)
+    prompt.search_text = search_text_of(prompt)
+    prompt.save()
+    return prompt

@@ -1,5 +1,6 @@
 """“Use as a starting point”: the ordinary entry form, pre-filled from a gallery prompt."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -17,6 +18,10 @@ from tests.gallery.builders import make_gallery_prompt
 @pytest.fixture
 def prompt(db: None) -> GalleryPrompt:
     return make_gallery_prompt(title="通知文の3行要約", category="要約")
+
+
+def _text(page: str) -> str:
+    return re.sub(r"<[^>]+>", "", page)
 
 
 def _form_url(prompt: GalleryPrompt, contest: Contest) -> str:
@@ -73,7 +78,8 @@ def test_saving_makes_a_draft_that_notes_its_source(
     assert entry.prompt_template == prompt.prompt_template
     assert GalleryEntrySource.objects.get(entry=entry).prompt == prompt
     page = client.get(response["Location"]).content.decode()
-    assert "このプロンプトは" in page and "「通知文の3行要約」をもとに作成されました" in page
+    assert "このプロンプトは「通知文の3行要約」をもとに作成されました" in _text(page)
+    assert f'href="{reverse("gallery_detail", args=[prompt.pk])}"' in page
 
 
 def test_submitting_runs_it_like_any_entry(
