@@ -37,6 +37,7 @@ test: lint
 bench: $(VENV)/.dev
 	$(PY) bench/runs.py
 	$(PY) bench/judging_pages.py
+	$(PY) bench/gallery.py
 
 messages: $(VENV)/.dev
 	$(PY) manage.py makemessages -l ja --ignore=.venv --ignore=staticfiles --ignore=var --ignore=tests --ignore=bench --no-obsolete --no-location

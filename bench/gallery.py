@@ -142,11 +142,13 @@ def fill(env: dict[str, str], start: int, stop: int) -> None:
 
 
 def analyse() -> None:
-    """Fresh planner statistics, as autovacuum would give a table this size."""
+    """What autovacuum gives a table this size soon after a bulk load: planner statistics,
+    and on PostgreSQL the visibility map (without it every COUNT(*) of a page's total reads
+    the table: /gallery/?q=要約 at 100,000 prompts took 490 ms instead of 44 ms)."""
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
 
 
 def free_port() -> int:
