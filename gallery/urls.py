@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gallery import views
+from gallery import views, views_impact, views_print, views_start
 from gallery.feed import GalleryFeed
 
 urlpatterns = [
@@ -14,4 +14,11 @@ urlpatterns = [
     path("<int:pk>/use/", views.gallery_use, name="gallery_use"),
     path("<int:pk>/unpublish/", views.gallery_unpublish, name="gallery_unpublish"),
     path("<int:pk>/republish/", views.gallery_republish, name="gallery_republish"),
+    path("<int:pk>/start/", views_start.gallery_start, name="gallery_start"),
+    path(
+        "<int:pk>/start/<slug:slug>/", views_start.gallery_start_entry, name="gallery_start_entry"
+    ),
+    path("print/", views_print.gallery_print, name="gallery_print"),
+    path("impact/", views_impact.gallery_impact, name="gallery_impact"),
+    path("impact/<slug:slug>/", views_impact.gallery_impact_contest, name="gallery_impact_contest"),
 ]
