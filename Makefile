@@ -43,6 +43,7 @@ bench: $(VENV)/.dev
 	DJANGO_DEBUG=1 DATABASE_URL="$$($(PY) tests/services.py database-url)" $(PY) bench/pages.py
 	DJANGO_DEBUG=1 DATABASE_URL="$$($(PY) tests/services.py database-url)" $(PY) bench/judging_pages.py
 	DJANGO_DEBUG=1 $(PY) bench/uploads.py
+	$(PY) bench/gallery.py
 
 messages: $(VENV)/.dev
 	$(PY) manage.py makemessages -l ja --ignore=.venv --ignore=staticfiles --ignore=var --ignore=tests --ignore=bench --no-obsolete --no-location

@@ -22,9 +22,18 @@ class GalleryConfig(AppConfig):
         contest and imports a second municipality's export."""
         from contest import extensions
         from contest.models import Contest
+        from gallery import sections, starting
         from gallery.demo import seed_gallery
         from gallery.publishing import contest_publish
 
         post_migrate.connect(_search_index_ensure, sender=self)
         extensions.register_transition_effect(Contest.Status.PUBLISHED, contest_publish)
         extensions.register_demo_step(seed_gallery)
+        extensions.register_entry_section(
+            "gallery/sections/entry_source.html", starting.entry_source_section
+        )
+        extensions.register_section(
+            extensions.ORGANISER_DASHBOARD,
+            "gallery/sections/organiser_dashboard.html",
+            sections.organiser_dashboard,
+        )

@@ -218,3 +218,28 @@ class GalleryUse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} used {self.prompt_id}"
+
+
+class GalleryEntrySource(models.Model):
+    """An entry that someone began from a gallery prompt ("use as a starting point").
+
+    Kept on the gallery side (contest never imports the gallery); the entry page shows it
+    through `contest.extensions`. The title is copied so the note survives the prompt's
+    unpublishing.
+    """
+
+    entry = models.OneToOneField(
+        "contest.Entry", on_delete=models.CASCADE, related_name="gallery_source"
+    )
+    prompt = models.ForeignKey(
+        GalleryPrompt, on_delete=models.SET_NULL, null=True, related_name="derived_entries"
+    )
+    prompt_title = models.CharField(_("title"), max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("entry started from the gallery")
+        verbose_name_plural = _("entries started from the gallery")
+
+    def __str__(self) -> str:
+        return f"{self.entry_id} ← {self.prompt_title}"

@@ -128,7 +128,8 @@ def _snapshot(
     )
     text = redaction or revision
     runs = list(
-        Run.objects.entry_runs().filter(
+        Run.objects.entry_runs()
+        .filter(
             revision=revision,
             status=Run.Status.SUCCEEDED,
             sample_index=0,

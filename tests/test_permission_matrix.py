@@ -43,7 +43,8 @@ class Row:
     name: str
     method: str
     # "", "slug", "entry", "entry+revision", "preview", "slug+task", "slug+status"; judging's
-    # contest: "assignment", "judged", "judged+entry", "judged+assignment"; the gallery: "prompt"
+    # contest: "assignment", "judged", "judged+entry", "judged+assignment"; the gallery: "prompt",
+    # "prompt+slug"
     args: str
     anonymous: Expected
     author: Expected
@@ -142,6 +143,12 @@ MATRIX = [
     Row("gallery_use", "post", "prompt", LOGIN, 302, 302, 302),
     Row("gallery_unpublish", "post", "prompt", organiser=302, **ORGANISER_ONLY),
     Row("gallery_republish", "post", "prompt", organiser=302, **ORGANISER_ONLY),
+    # One contest accepts entries, so the choice of contest is skipped.
+    Row("gallery_start", "get", "prompt", LOGIN, 302, 302, 302),
+    Row("gallery_start_entry", "get", "prompt+slug", LOGIN, 200, 200, 200),
+    Row("gallery_print", "get", "", LOGIN, 200, 200, 200),
+    Row("gallery_impact", "get", "", organiser=200, **ORGANISER_ONLY),
+    Row("gallery_impact_contest", "get", "slug", organiser=200, **ORGANISER_ONLY),
 ]
 
 # Routes owned by allauth, the admin and Django's language switch are tested with them.
@@ -267,6 +274,7 @@ def _url(row: Row, scene: dict) -> str:
         "entry+revision": [entry.pk, 1],
         "preview": [scene["preview"]],
         "prompt": [scene["prompt"].pk],
+        "prompt+slug": [scene["prompt"].pk, contest.slug],
     }.get(row.args, [])
     if row.args == "slug+task":
         args = [contest.slug, contest.sample_tasks.get(position=0).pk]
