@@ -6,6 +6,9 @@ nothing. A like is a row with a unique (prompt, person) constraint: the counter 
 when the row was really made or removed.
 """
 
+from collections.abc import Mapping
+from uuid import UUID
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -13,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from contest.runs.previews import PreviewInput, runs_create_preview
 from gallery.models import GalleryLike, GalleryPrompt, GalleryUse
 from gallery.selectors import gallery_facets_forget
 
@@ -102,3 +106,29 @@ def prompt_republish(*, prompt: GalleryPrompt) -> None:
     if changed != 1:
         raise ValidationError(_("This prompt is already published."), code="published")
     transaction.on_commit(gallery_facets_forget)
+
+
+def prompt_try(*, prompt: GalleryPrompt, user: User, values: Mapping[str, str]) -> UUID:
+    """ "Try it": one preview run of the prompt filled with what the person typed, on the
+    same engine as contest runs (`contest.runs.previews`); the key `preview_runs` reads.
+
+    The try is counted in the same transaction as the run is queued, so a refusal (personal
+    data, the hourly limit, a prompt unpublished meanwhile) counts nothing and queues
+    nothing; each refusal is the ValidationError `runs_create_preview` raises.
+    """
+    with transaction.atomic():
+        prompt_try_count(prompt_id=prompt.pk)
+        return runs_create_preview(
+            user=user,
+            system_prompt=prompt.system_prompt,
+            prompt_template=prompt.prompt_template,
+            inputs=[
+                PreviewInput(
+                    variables=dict(values),
+                    label=prompt.title,
+                    variable_labels={
+                        variable["name"]: variable["label"] for variable in prompt.variables
+                    },
+                )
+            ],
+        )

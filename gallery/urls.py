@@ -2,12 +2,14 @@ from django.urls import path
 
 from gallery import views, views_impact, views_print, views_start
 from gallery.feed import GalleryFeed
+from gallery.views_try import gallery_try
 
 urlpatterns = [
     path("", views.gallery_list, name="gallery_list"),
     path("feed/", views.gallery_readable(GalleryFeed()), name="gallery_feed"),
     path("export.json", views.gallery_export_json, name="gallery_export"),
     path("<int:pk>/", views.gallery_detail, name="gallery_detail"),
+    path("<int:pk>/try/", gallery_try, name="gallery_try"),
     path("<int:pk>/copy/", views.gallery_copy, name="gallery_copy"),
     path("<int:pk>/like/", views.gallery_like, name="gallery_like"),
     path("<int:pk>/unlike/", views.gallery_unlike, name="gallery_unlike"),

@@ -81,7 +81,7 @@ def gallery_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _filled(prompt: GalleryPrompt, params: dict[str, str]) -> tuple[dict[str, str], str]:
+def filled_values(prompt: GalleryPrompt, params: dict[str, str]) -> tuple[dict[str, str], str]:
     """The variables' values (as asked, else their examples) and the finished prompt."""
     values = {
         variable["name"]: params.get(f"v_{variable['name']}", variable["example"])[:MAX_VALUE_CHARS]
@@ -91,26 +91,31 @@ def _filled(prompt: GalleryPrompt, params: dict[str, str]) -> tuple[dict[str, st
     return values, "\n\n".join(templating.render(part, values) for part in parts if part.strip())
 
 
+def detail_context(
+    request: HttpRequest, prompt: GalleryPrompt, params: dict[str, str]
+) -> dict[str, object]:
+    """The prompt page's context, its variables filled from `params` (the fill form's GET,
+    or the POST of a try, so that a refused try keeps what was typed)."""
+    reader = _reader(request)
+    values, filled = filled_values(prompt, params)
+    return {
+        "prompt": prompt,
+        "fields": [
+            {**variable, "value": values[variable["name"]]} for variable in prompt.variables
+        ],
+        "filled": filled,
+        "liked": selectors.liked_by(reader, prompt),
+        "use_form": UseForm(),
+        "unpublish_form": UnpublishForm() if reader and is_organiser(reader) else None,
+    }
+
+
 @require_GET
 @gallery_readable
 def gallery_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    reader = _reader(request)
-    prompt = selectors.gallery_prompt_for(reader, pk)
-    values, filled = _filled(prompt, request.GET.dict())
-    return render(
-        request,
-        "gallery/detail.html",
-        {
-            "prompt": prompt,
-            "fields": [
-                {**variable, "value": values[variable["name"]]} for variable in prompt.variables
-            ],
-            "filled": filled,
-            "liked": selectors.liked_by(reader, prompt),
-            "use_form": UseForm(),
-            "unpublish_form": UnpublishForm() if reader and is_organiser(reader) else None,
-        },
-    )
+    prompt = selectors.gallery_prompt_for(_reader(request), pk)
+    context = detail_context(request, prompt, request.GET.dict())
+    return render(request, "gallery/detail.html", context)
 
 
 def _back(prompt_id: int) -> HttpResponse:

@@ -134,6 +134,8 @@ MATRIX = [
     Row("gallery_feed", "get", "", LOGIN, 200, 200, 200),
     Row("gallery_export", "get", "", LOGIN, 200, 200, 200),
     Row("gallery_detail", "get", "prompt", LOGIN, 200, 200, 200),
+    # A try (of the examples, when nothing is typed) re-draws the page with its results.
+    Row("gallery_try", "post", "prompt", LOGIN, 200, 200, 200),
     # Counted with a small POST from the page; without JavaScript it sends you back.
     Row("gallery_copy", "post", "prompt", LOGIN, 302, 302, 302),
     Row("gallery_like", "post", "prompt", LOGIN, 302, 302, 302),

@@ -11,7 +11,7 @@ throttle, retries and reconciler carry them.
 """
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
@@ -40,12 +40,14 @@ class PreviewInput:
     """One run of a try: the variables that fill the prompt, and where they come from.
 
     `sample_task` gives its own variables and checks (the entry form); without one,
-    `variables` are what the person typed (the gallery) and `label` names the row.
+    `variables` are what the person typed (the gallery) and `label` names the row;
+    `variable_labels` names each variable in a refusal (else `label`, else its name).
     """
 
     variables: Mapping[str, str]
     sample_task: SampleTask | None = None
     label: str = ""
+    variable_labels: Mapping[str, str] = field(default_factory=dict)
 
 
 def preview_model_settings(contest: Contest | None) -> llm.ModelSettings:
@@ -82,7 +84,7 @@ def _personal_data(
         (
             (
                 "inputs",
-                quoted(item.label or name),
+                quoted(item.variable_labels.get(name) or item.label or name),
                 value,
             )
             for item in inputs
