@@ -17,6 +17,8 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
 	$(PY) -m pip install -q -r requirements-dev.txt
 	touch $@
 
+# The demo is the city of みなと坂市: its gallery prompts are credited to it.
+run: export GALLERY_ORGANISATION_NAME ?= みなと坂市
 run: $(VENV)/.runtime
 	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
 	DJANGO_DEBUG=1 $(PY) manage.py seed_demo

@@ -18,7 +18,7 @@ def site(request: HttpRequest) -> dict[str, object]:
     """What every page needs to know: whether any real model can be called at all (a
     contest page adds its own note when that contest runs offline), which e-mail domains
     can sign in (the sign-in and sign-up pages say so up front), and whether to show the
-    Judging link.
+    Judging link; and whether the gallery is open to readers who are not signed in.
 
     `shows_judging` is a callable: the template asks it only when it draws the link, and
     the answer (one query) is kept on the request, shared with the two-factor rule.
@@ -27,4 +27,5 @@ def site(request: HttpRequest) -> dict[str, object]:
         "llm_offline": not real_provider_configured(),
         "allowed_email_domains": allowed_domains_label(settings.ALLOWED_EMAIL_DOMAINS),
         "shows_judging": partial(_judges, request),
+        "gallery_public": settings.GALLERY_PUBLIC,
     }

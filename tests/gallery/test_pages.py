@@ -205,6 +205,14 @@ def test_anonymous_readers_need_gallery_public(client: Client, settings):
     assert like.status_code == 302 and reverse("account_login") in like["Location"]
 
 
+def test_the_header_leads_anonymous_readers_to_a_public_gallery_only(client: Client, settings):
+    link = f'href="{reverse("gallery_list")}"'
+    settings.GALLERY_PUBLIC = False
+    assert link not in client.get(reverse("home")).content.decode()
+    settings.GALLERY_PUBLIC = True
+    assert link in client.get(reverse("home")).content.decode()
+
+
 def test_list_and_detail_query_counts_do_not_grow_with_the_gallery(
     client: Client, staff: User, django_assert_num_queries
 ):
