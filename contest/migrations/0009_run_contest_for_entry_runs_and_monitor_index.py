@@ -5,17 +5,26 @@ from django.db import migrations, models
 from django.db.models import OuterRef, Subquery
 
 
+def _check_foreign_keys_now(schema_editor):
+    # PostgreSQL checks the changed foreign keys at commit; until then it refuses to alter
+    # the table ("pending trigger events"), which the constraint after this step does.
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
 def entry_runs_take_their_entrys_contest(apps, schema_editor):
     Entry = apps.get_model("contest", "Entry")
     Run = apps.get_model("contest", "Run")
     Run.objects.filter(kind="entry", contest__isnull=True).update(
         contest_id=Subquery(Entry.objects.filter(pk=OuterRef("entry_id")).values("contest_id")[:1])
     )
+    _check_foreign_keys_now(schema_editor)
 
 
 def entry_runs_drop_their_contest(apps, schema_editor):
     Run = apps.get_model("contest", "Run")
     Run.objects.filter(kind="entry").update(contest=None)
+    _check_foreign_keys_now(schema_editor)
 
 
 class Migration(migrations.Migration):
@@ -30,11 +39,11 @@ class Migration(migrations.Migration):
             model_name='run',
             name='run_kind_fields',
         ),
-        migrations.RunPython(entry_runs_take_their_entrys_contest, entry_runs_drop_their_contest),
         migrations.AddIndex(
             model_name='run',
             index=models.Index(condition=models.Q(('kind', 'entry')), fields=['contest', 'status'], include=('from_cache', 'prompt_tokens', 'completion_tokens', 'cost_yen', 'attempts', 'error_code', 'available_at', 'entry'), name='run_contest_entry_status_idx'),
         ),
+        migrations.RunPython(entry_runs_take_their_entrys_contest, entry_runs_drop_their_contest),
         migrations.AddConstraint(
             model_name='run',
             constraint=models.CheckConstraint(condition=models.Q(models.Q(('contest__isnull', False), ('entry__isnull', False), ('kind', 'entry'), ('preview_key__isnull', True), ('requested_by__isnull', True), ('revision__isnull', False), ('sample_task__isnull', False)), models.Q(('entry__isnull', True), ('kind', 'preview'), ('preview_key__isnull', False), ('requested_by__isnull', False), ('revision__isnull', True)), _connector='OR'), name='run_kind_fields'),
