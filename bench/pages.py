@@ -137,7 +137,8 @@ def build_contest(entries: int, tasks: int, judges: int) -> Contest:
         else:
             finished_at = now - timedelta(minutes=11) - timedelta(seconds=age * 20)
         return Run(
-            entry=entry, revision=revision, sample_task=task, status=status, provider="openai",
+            entry=entry, contest=contest, revision=revision, sample_task=task, status=status,
+            provider="openai",
             model="gpt-4o-mini", temperature=0.2, max_tokens=800,
             messages=[{"role": "user", "content": f"入力 {n}"}],
             output="要約です。" if finished else "", prompt_tokens=120, completion_tokens=80,

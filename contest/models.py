@@ -429,8 +429,10 @@ class Run(models.Model):
     sample_task = models.ForeignKey(
         SampleTask, on_delete=models.CASCADE, related_name="runs", null=True, blank=True
     )
-    # Previews only: the contest whose settings and tasks it used (none in the gallery),
-    # who asked for it, and the try it belongs to.
+    # The contest whose settings and tasks it used: an entry run's entry's contest, kept
+    # on the run so that a contest's totals read one index, not every run joined to its
+    # entry; a preview's (none in the gallery). Previews only: who asked for it, and the
+    # try it belongs to.
     contest = models.ForeignKey(
         Contest, on_delete=models.CASCADE, related_name="+", null=True, blank=True
     )
@@ -486,8 +488,8 @@ class Run(models.Model):
             models.UniqueConstraint(
                 fields=["revision", "sample_task", "sample_index"], name="run_unique_per_sample"
             ),
-            # An entry run has its entry, revision and task and nothing of a preview; a
-            # preview has no entry or revision, and always a person and a try.
+            # An entry run has its entry, revision, task and contest and nothing of a
+            # preview; a preview has no entry or revision, and always a person and a try.
             models.CheckConstraint(
                 condition=(
                     Q(
@@ -495,7 +497,7 @@ class Run(models.Model):
                         entry__isnull=False,
                         revision__isnull=False,
                         sample_task__isnull=False,
-                        contest__isnull=True,
+                        contest__isnull=False,
                         requested_by__isnull=True,
                         preview_key__isnull=True,
                     )
@@ -515,6 +517,24 @@ class Run(models.Model):
             models.Index(fields=["kind", "created_at"], name="run_kind_created"),
             # The monitor's runs per minute reads the last ten minutes' runs, not all of them.
             models.Index(fields=["finished_at"], name="run_finished_at_idx"),
+            # A contest's entry runs by status, carrying what the monitor's totals and the
+            # budget check sum: PostgreSQL answers them from the index alone (an
+            # index-only scan), without reading the runs' rows or joining their entries.
+            models.Index(
+                fields=["contest", "status"],
+                include=[
+                    "from_cache",
+                    "prompt_tokens",
+                    "completion_tokens",
+                    "cost_yen",
+                    "attempts",
+                    "error_code",
+                    "available_at",
+                    "entry",
+                ],
+                condition=Q(kind="entry"),
+                name="run_contest_entry_status_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -174,7 +174,7 @@ def model_settings_editable(contest: Contest) -> bool:
     Every submitted revision is run on exactly these tasks with exactly these settings;
     a change after that would leave entries compared on different work.
     """
-    return not Run.objects.entry_runs().filter(entry__contest=contest).exists()
+    return not Run.objects.entry_runs().filter(contest=contest).exists()
 
 
 def ensure_tasks_editable(contest: Contest) -> None:

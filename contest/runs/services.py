@@ -139,6 +139,7 @@ def runs_create_for_revision(*, revision: EntryRevision) -> list[Run]:
             runs.append(
                 Run(
                     entry=entry,
+                    contest=contest,
                     revision=revision,
                     sample_task=task,
                     sample_index=sample_index,
@@ -173,7 +174,7 @@ def runs_cancel_pending(
     if entry_id is not None:
         pending = pending.filter(entry_id=entry_id)
     if contest is not None:
-        pending = pending.filter(entry__contest=contest)
+        pending = pending.filter(contest=contest, kind=Run.Kind.ENTRY)
     if exclude_revision_id is not None:
         pending = pending.exclude(revision_id=exclude_revision_id)
     return pending.update(status=Run.Status.CANCELLED, lease_until=None, finished_at=timezone.now())

@@ -44,6 +44,7 @@ def submitted(
     for index, (status, passed) in enumerate(runs):
         Run.objects.create(
             entry=entry,
+            contest=entry.contest,
             revision=revision,
             sample_task=tasks[index % len(tasks)],
             sample_index=index // len(tasks),

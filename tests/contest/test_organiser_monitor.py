@@ -26,6 +26,7 @@ def _runs(contest: Contest, author: User, statuses: list[str]) -> None:
     for index, status in enumerate(statuses):
         Run.objects.create(
             entry=entry,
+            contest=entry.contest,
             revision=revision,
             sample_task=task,
             sample_index=index,

@@ -3,6 +3,8 @@ read only what they show (bench/pages.py measures their time at 100 to 10,000 en
 
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
+from uuid import uuid4
 
 import pytest
 from django.db import connection
@@ -14,7 +16,12 @@ from django.utils import timezone
 from accounts.models import User
 from contest.models import Contest, Entry, EntryRevision, Run
 from contest.organise.selectors import contests_for_organiser
-from contest.runs.selectors import contest_run_monitor
+from contest.runs.selectors import (
+    HOLD_SHARE,
+    budget_hold_reason,
+    contest_run_monitor,
+    contest_runs,
+)
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -44,6 +51,7 @@ def _add_entries(contest: Contest, count: int) -> None:
         Run.objects.bulk_create(
             Run(
                 entry=entry,
+                contest=contest,
                 revision=revision,
                 sample_task=task,
                 status=Run.Status.FAILED if failed else Run.Status.SUCCEEDED,
@@ -106,6 +114,68 @@ def test_run_monitor_counts_runs_without_joining_sample_tasks(open_contest: Cont
     assert monitor.total == 4
     assert monitor.failed == 2
     assert not [q["sql"] for q in queries if "contest_sampletask" in q["sql"]]
+
+
+def _entry_queries(queries: CaptureQueriesContext) -> list[str]:
+    return [q["sql"] for q in queries if 'JOIN "contest_entry"' in q["sql"]]
+
+
+def test_run_monitor_reads_runs_by_their_contest_without_joining_entries(
+    open_contest: Contest,
+    staff: User,
+    django_assert_num_queries: Callable[..., Any],
+) -> None:
+    _add_entries(open_contest, 3)
+    # A try before submitting, on the contest's own task: never part of its totals.
+    Run.objects.create(
+        kind=Run.Kind.PREVIEW,
+        contest=open_contest,
+        requested_by=staff,
+        preview_key=uuid4(),
+        sample_task=open_contest.sample_tasks.first(),
+        status=Run.Status.SUCCEEDED,
+        provider="openai",
+        model="gpt-4o-mini",
+        temperature=0.2,
+        max_tokens=800,
+        prompt_tokens=1000,
+    )
+
+    with django_assert_num_queries(3), CaptureQueriesContext(connection) as queries:
+        monitor = contest_run_monitor(contest=open_contest)
+    assert (monitor.total, monitor.failed, monitor.spend.tokens) == (6, 2, 90)
+    # Joined to every entry, the totals read the whole contest twice over as it grew.
+    assert not _entry_queries(queries)
+
+
+def test_run_monitor_counts_entrants_over_their_share_once_each(
+    open_contest: Contest, django_assert_num_queries: Callable[..., Any]
+) -> None:
+    _add_entries(open_contest, 3)
+    entries = list(Entry.objects.filter(contest=open_contest).order_by("pk"))
+    # The first two entries are one person's.
+    Entry.objects.filter(pk=entries[1].pk).update(author=entries[0].author)
+    contest_runs(open_contest).filter(entry__in=entries[:2]).update(
+        status=Run.Status.HELD, error_code=HOLD_SHARE
+    )
+
+    with django_assert_num_queries(4), CaptureQueriesContext(connection) as queries:
+        monitor = contest_run_monitor(contest=open_contest)
+    assert (monitor.held_for_share, monitor.entrants_over_share) == (4, 1)
+    assert not _entry_queries(queries)
+
+
+def test_budget_check_before_each_call_reads_runs_without_joining_entries(
+    open_contest: Contest, django_assert_num_queries: Callable[..., Any]
+) -> None:
+    Contest.objects.filter(pk=open_contest.pk).update(token_budget=1000)
+    open_contest.refresh_from_db()
+    _add_entries(open_contest, 2)
+    author_id = Entry.objects.filter(contest=open_contest).values_list("author_id", flat=True)[0]
+
+    with django_assert_num_queries(1), CaptureQueriesContext(connection) as queries:
+        assert budget_hold_reason(contest=open_contest, author_id=author_id) is None
+    assert not _entry_queries(queries)
 
 
 @pytest.fixture

@@ -270,3 +270,22 @@ def test_the_database_refuses_a_preview_that_names_a_revision(
         )
     with pytest.raises(IntegrityError), transaction.atomic():
         Run.objects.create(kind=Run.Kind.ENTRY, requested_by=staff, **fields)
+
+
+def test_the_database_refuses_an_entry_run_without_its_contest(
+    staff: User, open_contest: Contest
+) -> None:
+    # The monitor and the budget count a contest's entry runs by the run's own contest.
+    entry = factories.make_entry(open_contest, staff)
+    revision = EntryRevision.objects.create(entry=entry, number=1, title="t", prompt_template="p")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Run.objects.create(
+            entry=entry,
+            revision=revision,
+            sample_task=open_contest.sample_tasks.first(),
+            provider="echo",
+            model="echo",
+            temperature=0.2,
+            max_tokens=10,
+        )

@@ -485,6 +485,7 @@ def test_the_heartbeat_renews_the_lease_of_the_attempt_it_holds_only(
     held, reclaimed = (
         Run.objects.create(
             entry=entry,
+            contest=contest,
             revision=revision,
             sample_task=contest.sample_tasks.get(),
             sample_index=index,

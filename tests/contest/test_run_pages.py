@@ -54,6 +54,7 @@ def make_runs(entry: Entry, statuses: list[str], **fields: Any) -> list[Run]:
         created.append(
             Run.objects.create(
                 entry=entry,
+                contest=entry.contest,
                 revision=revision,
                 sample_task=tasks[index % len(tasks)],
                 sample_index=index // len(tasks),

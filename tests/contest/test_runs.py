@@ -762,7 +762,7 @@ def test_spend_by_entrant_takes_one_query_whatever_the_number_of_entrants(
             entry=entry, number=1, title="t", prompt_template="p"
         )
         Run.objects.create(
-            entry=entry, revision=revision, sample_task=task, status="succeeded",
+            entry=entry, contest=contest, revision=revision, sample_task=task, status="succeeded",
             provider="openai", model="gpt-4o-mini", temperature=0.2, max_tokens=800,
             prompt_tokens=60 + n, completion_tokens=40,
         )  # fmt: skip

@@ -94,6 +94,7 @@ def submitted_entries(
     Run.objects.bulk_create(
         Run(
             entry=revision.entry,
+            contest=revision.entry.contest,
             revision=revision,
             sample_task=task,
             status=Run.Status.SUCCEEDED,

@@ -166,7 +166,7 @@ class Command(BaseCommand):
         contest = result.contest
         contest.judges.set(users[r["email"]] for r in people["people"] if r["role"] == "judge")
         entries = _submit_entries(contest, users)
-        runs = Run.objects.filter(entry__contest=contest, status=Run.Status.QUEUED).count()
+        runs = Run.objects.entry_runs().filter(contest=contest, status=Run.Status.QUEUED).count()
         closes = japan_time(contest.closes_at)
         self.stdout.write(
             self.style.SUCCESS(_("Demo created: %(city)s") % {"city": people["city"]})
