@@ -79,6 +79,17 @@ def check_contest_accepts_entries(contest: Contest) -> None:
         raise ContestClosedError(reason, code="contest_closed")
 
 
+def entry_start_refusal(*, contest: Contest, author: User) -> str | None:
+    """Why `author` cannot start a new entry in `contest` now, or None when they can."""
+    refusal = contest_closed_reason(contest)
+    if refusal is None:
+        try:
+            entry_check_limit(contest=contest, author=author)
+        except EntryLimitError as error:
+            refusal = error.messages[0]
+    return refusal
+
+
 def entry_check_limit(*, contest: Contest, author: User) -> None:
     """Drafts count towards the limit as well as submitted entries; withdrawn ones do not."""
     used = entries_counting_towards_limit(contest=contest, author=author).count()

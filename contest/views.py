@@ -236,12 +236,7 @@ def entry_create(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     contest = selectors.contest_for_viewer(request.user, slug)
     if request.method == "POST":
         return _entry_create_post(request, contest)
-    refusal = rules.contest_closed_reason(contest)
-    if refusal is None:
-        try:
-            rules.entry_check_limit(contest=contest, author=request.user)
-        except rules.EntryLimitError as error:
-            refusal = error.messages[0]
+    refusal = rules.entry_start_refusal(contest=contest, author=request.user)
     if refusal:
         messages.error(request, refusal)
         return redirect("contest_detail", contest.slug)

@@ -59,12 +59,7 @@ def gallery_start_entry(request: AuthenticatedHttpRequest, pk: int, slug: str) -
     prompt = _published_prompt(pk)
     contest = selectors.contest_for_viewer(request.user, slug)
     if request.method == "GET":
-        refusal = rules.contest_closed_reason(contest)
-        if refusal is None:
-            try:
-                rules.entry_check_limit(contest=contest, author=request.user)
-            except rules.EntryLimitError as error:
-                refusal = error.messages[0]
+        refusal = rules.entry_start_refusal(contest=contest, author=request.user)
         if refusal:
             messages.error(request, refusal)
             return redirect("gallery_start", pk=prompt.pk)
