@@ -395,6 +395,9 @@ CELERY_BROKER_POLLING_INTERVAL = env_float("CELERY_BROKER_POLLING_INTERVAL", 0.0
 CELERY_BROKER_FOLDER = Path(os.environ.get("CELERY_BROKER_FOLDER") or VAR_DIR / "broker")
 
 
+FILESYSTEM_BROKER_TRANSPORT = "config.broker:Transport"
+
+
 def filesystem_broker_options(folder: Path) -> dict[str, object]:
     """Kombu's filesystem transport: one folder both ways, so every process shares it."""
     return {
@@ -414,6 +417,8 @@ def filesystem_broker_options(folder: Path) -> dict[str, object]:
 
 
 if CELERY_BROKER_URL.startswith("filesystem://"):
+    # Kombu's transport, with a message written whole before a worker can see it.
+    CELERY_BROKER_TRANSPORT = FILESYSTEM_BROKER_TRANSPORT
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = filesystem_broker_options(
         CELERY_BROKER_FOLDER
     )

@@ -173,6 +173,9 @@ def publishing_to(
     app = Celery("integration-tests", set_as_current=False)
     app.conf.update(
         broker_url=broker_url,
+        broker_transport=(
+            settings.FILESYSTEM_BROKER_TRANSPORT if broker_url.startswith("filesystem://") else None
+        ),
         broker_transport_options=transport_options or {},
         broker_connection_retry_on_startup=True,
         task_routes=settings.CELERY_TASK_ROUTES,

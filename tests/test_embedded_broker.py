@@ -1,0 +1,76 @@
+"""The embedded broker never shows a worker a message that is still being written."""
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from queue import Empty
+from typing import Any
+
+import pytest
+from kombu import Connection
+from kombu.utils.json import dumps
+
+from config.settings import FILESYSTEM_BROKER_TRANSPORT, filesystem_broker_options
+
+
+@pytest.fixture
+def channel(tmp_path: Path) -> Iterator[Any]:
+    options = filesystem_broker_options(tmp_path)
+    for folder in options.values():
+        if isinstance(folder, str):
+            Path(folder).mkdir(parents=True, exist_ok=True)
+    with Connection(
+        "filesystem://", transport=FILESYSTEM_BROKER_TRANSPORT, transport_options=options
+    ) as connection:
+        yield connection.default_channel
+
+
+def queue_messages(channel: Any, queue: str) -> list[str]:
+    return [name for name in os.listdir(channel.data_folder_in) if name.endswith(f".{queue}.msg")]
+
+
+def test_a_message_is_invisible_to_readers_until_it_is_whole(
+    channel: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen_while_writing: list[list[str]] = []
+
+    def dumps_and_look(payload: Any) -> str:
+        seen_while_writing.append(queue_messages(channel, "llm"))
+        return str(dumps(payload))
+
+    monkeypatch.setattr("config.broker.dumps", dumps_and_look)
+    channel._put("llm", {"body": "全文"})
+
+    assert seen_while_writing == [[]]
+    assert len(queue_messages(channel, "llm")) == 1
+    assert channel._get("llm") == {"body": "全文"}
+
+
+def test_every_message_comes_out_whole_while_a_reader_polls(channel: Any) -> None:
+    sent = [{"n": n, "body": "あ" * 4000} for n in range(300)]
+    received: list[Any] = []
+    errors: list[BaseException] = []
+    done_writing = threading.Event()
+
+    def read() -> None:
+        while len(received) < len(sent):
+            try:
+                received.append(channel._get("llm"))
+            except Empty:
+                if done_writing.is_set() and not queue_messages(channel, "llm"):
+                    return
+            except BaseException as exc:  # a half-written message: the failure under test
+                errors.append(exc)
+                return
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    for payload in sent:
+        channel._put("llm", payload)
+    done_writing.set()
+    reader.join(timeout=30)
+
+    assert errors == []
+    # Kombu orders by the millisecond a message was sent, not within one.
+    assert sorted(message["n"] for message in received) == list(range(300))
