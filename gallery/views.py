@@ -23,6 +23,7 @@ from accounts.models import User
 from accounts.permissions import is_organiser, organiser_required
 from contest import templating
 from gallery import selectors, services
+from gallery.cards import gallery_cards
 from gallery.exchange import gallery_export
 from gallery.forms import UnpublishForm, UseForm
 from gallery.models import GalleryPrompt
@@ -51,7 +52,9 @@ class CappedPaginator(Paginator):  # type: ignore[type-arg]
     @cached_property
     def count(self) -> int:
         prompts: QuerySet[GalleryPrompt] = self.object_list  # type: ignore[assignment]
-        return prompts[: MAX_COUNTED + 1].count()
+        # Unordered: the count may then read whichever index fits the filters, instead of
+        # walking the sort's index and checking each prompt (98 ms -> 12 ms, 100,000 prompts).
+        return prompts.order_by()[: MAX_COUNTED + 1].count()
 
 
 def _reader(request: HttpRequest) -> User | None:
@@ -71,8 +74,12 @@ def gallery_list(request: HttpRequest) -> HttpResponse:
         "gallery/list.html",
         {
             "page": page,
+            "cards": gallery_cards(page.object_list),
             "listing": listing,
             "facets": selectors.gallery_facets(),
+            # Every filter's chosen value, "" when none: a missing key costs Django's template
+            # engine three exceptions and a dir() per option (138 options, 4 ms a page).
+            "chosen": {name: listing.filters.get(name, "") for name in selectors.FILTERS},
             "sorts": {key: sort[0] for key, sort in selectors.SORTS.items()},
             "filtered": bool(listing.q.strip() or listing.filters),
             "organiser": organiser,

