@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncMinute
 from django.utils import timezone
@@ -27,6 +28,10 @@ DONE = (Run.Status.SUCCEEDED, Run.Status.FAILED, Run.Status.CANCELLED)
 # page showing only those has nothing to poll for.
 MOVING = (Run.Status.QUEUED, Run.Status.RUNNING)
 MONITOR_MINUTES = 10
+# The monitor's refresh interval (templates/contest/runs/_monitor.html), and the size from
+# which counting every run costs more than the rest of the page (see _kept_run_totals).
+MONITOR_KEEP_SECONDS = 5
+MONITOR_KEEP_FROM_RUNS = 5000
 # A status bar reads from what worked, through what failed, to what is still to come.
 BAR_ORDER = (
     Run.Status.SUCCEEDED,
@@ -470,6 +475,7 @@ class ErrorLine:
 @dataclass
 class Monitor:
     contest: Contest
+    counted_at: datetime
     counts: dict[str, int]
     total: int
     retrying: int
@@ -564,9 +570,10 @@ def contest_run_monitor(*, contest: Contest, now: datetime | None = None) -> Mon
     """
     now = now or timezone.now()
     runs = contest_runs(contest)
-    totals = _run_totals(runs)
+    totals = _kept_run_totals(contest, runs)
     return Monitor(
         contest=contest,
+        counted_at=totals.counted_at,
         counts=totals.counts,
         total=sum(totals.counts.values()),
         retrying=totals.retrying,
@@ -591,11 +598,40 @@ def contest_run_monitor(*, contest: Contest, now: datetime | None = None) -> Mon
 @dataclass
 class _RunTotals:
     counts: dict[str, int]
+    counted_at: datetime
     retrying: int = 0
     held_for_share: int = 0
     waiting_for_rate: int = 0
     next_retry: datetime | None = None
     spend: Spend = Spend(tokens=0, yen=Decimal(0))
+
+
+def _monitor_totals_key(contest: Contest) -> str:
+    return f"run-monitor:totals:{contest.pk}"
+
+
+def _kept_run_totals(contest: Contest, runs: QuerySet[Run]) -> _RunTotals:
+    """A big contest's totals, counted at most once per MONITOR_KEEP_SECONDS.
+
+    Counting reads every run of the contest (from the covering index): 45 ms at 50,000
+    runs, the whole difference between the monitor at 100 entries and at 10,000. The page
+    refreshes itself every 5 s and says when it counted, so a big contest's totals are kept
+    that long, however many organisers watch; a contest under MONITOR_KEEP_FROM_RUNS runs
+    is counted on every request. An organiser's own action forgets them
+    (`run_monitor_forget`).
+    """
+    kept = cache.get(_monitor_totals_key(contest))
+    if isinstance(kept, _RunTotals):
+        return kept
+    totals = _run_totals(runs)
+    if sum(totals.counts.values()) >= MONITOR_KEEP_FROM_RUNS:
+        cache.set(_monitor_totals_key(contest), totals, MONITOR_KEEP_SECONDS)
+    return totals
+
+
+def run_monitor_forget(contest: Contest) -> None:
+    """The next monitor counts afresh (after a re-run, a cancel or a release)."""
+    cache.delete(_monitor_totals_key(contest))
 
 
 def _run_totals(runs: QuerySet[Run]) -> _RunTotals:
@@ -614,7 +650,7 @@ def _run_totals(runs: QuerySet[Run]) -> _RunTotals:
         completion=Sum("completion_tokens"),
         yen=Sum("cost_yen"),
     )
-    totals = _RunTotals(counts=dict.fromkeys(Run.Status.values, 0))
+    totals = _RunTotals(counts=dict.fromkeys(Run.Status.values, 0), counted_at=timezone.now())
     for row in rows:
         status, code, count = row["status"], row["error_code"], int(row["n"])
         totals.counts[status] += count

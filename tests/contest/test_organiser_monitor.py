@@ -94,3 +94,32 @@ def test_no_failure_says_so_without_red(
     page = _monitor_page(client, organiser, open_contest)
     assert "No run has failed out of 2." in page
     assert "run-failed-words" not in page
+
+
+def test_a_small_contest_is_counted_on_every_request(
+    open_contest: Contest, staff: User
+) -> None:
+    _runs(open_contest, staff, ["succeeded"])
+    assert contest_run_monitor(contest=open_contest).total == 1
+    _runs(open_contest, staff, ["failed"])
+    assert contest_run_monitor(contest=open_contest).total == 2
+
+
+def test_a_big_contest_is_counted_once_per_refresh_until_an_organiser_acts(
+    client: Client, organiser: User, open_contest: Contest, staff: User, monkeypatch
+) -> None:
+    from contest.runs import selectors
+
+    monkeypatch.setattr(selectors, "MONITOR_KEEP_FROM_RUNS", 2)
+    _runs(open_contest, staff, ["succeeded", "failed"])
+    first = contest_run_monitor(contest=open_contest)
+    _runs(open_contest, staff, ["failed"])
+
+    kept = contest_run_monitor(contest=open_contest)
+    assert (kept.total, kept.counted_at) == (2, first.counted_at)
+    page = _monitor_page(client, organiser, open_contest)
+    assert f"Counted at {timezone.localtime(first.counted_at):%H:%M:%S}." in page
+
+    client.post(reverse("contest_retry_failed", args=[open_contest.slug]))
+    fresh = contest_run_monitor(contest=open_contest)
+    assert fresh.total == 3 and fresh.counted_at > first.counted_at
