@@ -43,6 +43,9 @@ FILTERS = {
     "organisation": "organisation",
 }
 MAX_FILTER_CHARS = 200
+NOT_ON_A_CARD = (
+    "system_prompt", "prompt_template", "variables", "usage_notes", "examples", "search_text"
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -54,8 +57,16 @@ class Listing:
     unpublished: bool = False
 
 
-def _search_condition(terms: list[str]) -> Q | RawSQL:
-    """Every term present: PostgreSQL's GIN index, SQLite's FTS5 table (gallery/search_index)."""
+def _search_condition(terms: list[str], *, in_sort_order: bool) -> Q | RawSQL:
+    """Every term present: PostgreSQL's GIN index, SQLite's FTS5 table (gallery/search_index).
+
+    `in_sort_order`: the query reads a page in the sort's order. SQLite's planner would
+    start from every match of the FTS5 table and sort them (要約 at 10,000 prompts: 1,900
+    rows, 11 ms); the unary `+` keeps it off that plan, so it walks the sort's index and
+    checks each prompt against the matches until the page is full (1.3 ms, and 1.2 ms when
+    nothing matches). A count has no order and starts from the matches (PostgreSQL's
+    planner makes this choice itself).
+    """
     if connection.vendor == "postgresql":
         # Terms hold only letters and digits (gallery/search.py), quoted all the same.
         query = " & ".join("'" + term.replace("'", "''") + "'" for term in terms)
@@ -66,6 +77,13 @@ def _search_condition(terms: list[str]) -> Q | RawSQL:
         )
     if connection.vendor == "sqlite":
         query = " AND ".join('"' + term.replace('"', '""') + '"' for term in terms)
+        if in_sort_order:
+            return RawSQL(
+                "+gallery_galleryprompt.id IN "
+                "(SELECT rowid FROM gallery_search WHERE gallery_search MATCH %s)",
+                [query],
+                output_field=BooleanField(),
+            )
         return Q(
             pk__in=RawSQL("SELECT rowid FROM gallery_search WHERE gallery_search MATCH %s", [query])
         )
@@ -94,19 +112,35 @@ def listing_from(params: dict[str, str], *, organiser: bool = False) -> Listing:
     )
 
 
-def gallery_prompts(listing: Listing) -> GalleryPromptQuerySet:
+def _matching(listing: Listing, *, in_sort_order: bool) -> GalleryPromptQuerySet:
     status = (
         GalleryPrompt.Status.UNPUBLISHED if listing.unpublished else GalleryPrompt.Status.PUBLISHED
     )
     prompts = GalleryPrompt.objects.filter(status=status)
     if terms := query_terms(listing.q):
-        prompts = prompts.filter(_search_condition(terms))
+        prompts = prompts.filter(_search_condition(terms, in_sort_order=in_sort_order))
     for name, value in listing.filters.items():
         field = FILTERS[name]
         prompts = prompts.filter(**{field: int(value) if name == "year" else value})
-    return prompts.order_by(*SORTS[listing.sort][1]).defer(
-        "system_prompt", "prompt_template", "variables", "usage_notes", "examples", "search_text"
+    return prompts
+
+
+def gallery_prompts(listing: Listing) -> GalleryPromptQuerySet:
+    return (
+        _matching(listing, in_sort_order=True)
+        .order_by(*SORTS[listing.sort][1])
+        .defer(*NOT_ON_A_CARD)
     )
+
+
+def gallery_count(listing: Listing, *, at_most: int) -> int:
+    """How many prompts the listing holds, counting no further than `at_most`.
+
+    Unordered: the count reads whichever index fits the filters, instead of walking the
+    sort's index and checking each prompt (a category and a year at 100,000 prompts: 98 ms
+    ordered, 1 ms not).
+    """
+    return _matching(listing, in_sort_order=False).order_by()[:at_most].count()
 
 
 def _facets() -> dict[str, list[str]]:

@@ -48,13 +48,16 @@ def gallery_readable(view: View) -> View:
     return wrapped
 
 
-class CappedPaginator(Paginator):  # type: ignore[type-arg]
+class CountedPaginator(Paginator):  # type: ignore[type-arg]
+    """A paginator told its count (the capped count of `selectors.gallery_count`)."""
+
+    def __init__(self, object_list: QuerySet[GalleryPrompt], per_page: int, *, count: int):
+        super().__init__(object_list, per_page)
+        self.counted = count
+
     @cached_property
     def count(self) -> int:
-        prompts: QuerySet[GalleryPrompt] = self.object_list  # type: ignore[assignment]
-        # Unordered: the count may then read whichever index fits the filters, instead of
-        # walking the sort's index and checking each prompt (98 ms -> 12 ms, 100,000 prompts).
-        return prompts.order_by()[: MAX_COUNTED + 1].count()
+        return self.counted
 
 
 def _reader(request: HttpRequest) -> User | None:
@@ -66,7 +69,8 @@ def _reader(request: HttpRequest) -> User | None:
 def gallery_list(request: HttpRequest) -> HttpResponse:
     organiser = is_organiser(request.user)
     listing = selectors.listing_from(request.GET.dict(), organiser=organiser)
-    page = CappedPaginator(selectors.gallery_prompts(listing), PAGE_SIZE).get_page(
+    counted = selectors.gallery_count(listing, at_most=MAX_COUNTED + 1)
+    page = CountedPaginator(selectors.gallery_prompts(listing), PAGE_SIZE, count=counted).get_page(
         request.GET.get("page")
     )
     return render(

@@ -96,9 +96,7 @@ def test_no_failure_says_so_without_red(
     assert "run-failed-words" not in page
 
 
-def test_a_small_contest_is_counted_on_every_request(
-    open_contest: Contest, staff: User
-) -> None:
+def test_a_small_contest_is_counted_on_every_request(open_contest: Contest, staff: User) -> None:
     _runs(open_contest, staff, ["succeeded"])
     assert contest_run_monitor(contest=open_contest).total == 1
     _runs(open_contest, staff, ["failed"])
