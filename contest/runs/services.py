@@ -28,7 +28,7 @@ from accounts.models import User
 from accounts.permissions import is_organiser
 from contest import limits
 from contest.models import Contest, Entry, EntryRevision, Run
-from contest.runs import claim, lease, llm, throttle
+from contest.runs import claims, lease, llm, throttle
 from contest.runs.checks import run_checks
 from contest.runs.selectors import (
     BudgetHolds,
@@ -284,7 +284,7 @@ def run_execute(*, run_id: int) -> None:
     Safe to call any number of times for the same id: only a queued run that is due can
     be claimed, and only the claim that is still current can store anything.
     """
-    run = claim.run_claim(run_id=run_id)
+    run = claims.run_claim(run_id=run_id)
     if run is None:
         return
     attempt = run.attempts
@@ -360,9 +360,7 @@ _UNCLAIM: dict[str, Any] = {"attempts": F("attempts") - 1, "lease_until": None, 
 
 def _finish(run: Run, attempt: int, **changes: Any) -> bool:
     """Apply the outcome only if the run is still ours: running, at the attempt we claimed."""
-    updated = Run.objects.filter(pk=run.pk, status=Run.Status.RUNNING, attempts=attempt).update(
-        **changes
-    )
+    updated = claims.run_finish(run_id=run.pk, attempt=attempt, changes=changes)
     if not updated:
         logger.info("Run %s changed while attempt %s ran; its outcome is dropped", run.pk, attempt)
     return bool(updated)

@@ -22,7 +22,7 @@ from pytest_django.fixtures import Settings
 from accounts.models import User
 from config.celery import app as celery_app
 from contest.models import Contest, Entry, EntryRevision, Run
-from contest.runs import claim, llm, throttle
+from contest.runs import claims, llm, throttle
 from contest.runs import services as runs
 from contest.runs.selectors import (
     HOLD_BUDGET,
@@ -244,7 +244,7 @@ def test_claiming_takes_the_run_and_reads_what_executing_it_needs_in_one_query(
     before = timezone.now()
 
     with django_assert_num_queries(1):
-        claimed = claim.run_claim(run_id=run.pk)
+        claimed = claims.run_claim(run_id=run.pk)
         assert claimed is not None
         read = (
             claimed.messages,
@@ -269,7 +269,7 @@ def test_claiming_takes_the_run_and_reads_what_executing_it_needs_in_one_query(
     assert (stored.status, stored.attempts, claimed.attempts) == (Run.Status.RUNNING, 1, 1)
     assert stored.started_at is not None and stored.started_at >= before
     assert stored.lease_until == stored.started_at + timedelta(seconds=30)
-    assert claim.run_claim(run_id=run.pk) is None
+    assert claims.run_claim(run_id=run.pk) is None
     assert Run.objects.get(pk=run.pk).attempts == 1
 
 

@@ -1,4 +1,4 @@
-"""Claiming a run: one statement takes a queued, due run and reads what executing it needs.
+"""A worker's claim on a run: taking it, and storing the outcome at the attempt it took.
 
 The claim is the conditional update every worker makes before a call (queued and due →
 running at the next attempt, with a lease); executing the run then needs its request, its
@@ -10,6 +10,10 @@ passed through the same converters the ORM applies, and the rows made into model
 with `Model.from_db` as the ORM does: a field not read here is deferred, and still loaded
 by one more query if some code asks for it. PostgreSQL and SQLite (3.35 and later) both
 accept RETURNING with scalar subqueries.
+
+Finishing is the other conditional update (still running, at the attempt claimed); its
+text is likewise built once per set of fields written, and its values prepared by each
+field as the ORM's update prepares them.
 """
 
 from __future__ import annotations
@@ -80,6 +84,18 @@ class _Statement:
     converters: tuple[tuple[Any, tuple[Converter, ...]], ...]
 
 
+def _field(model: type[Model], name: str) -> Field[Any, Any]:
+    field = model._meta.get_field(name)
+    assert isinstance(field, Field)  # a field of the model's own table, not a reverse relation
+    return field
+
+
+def _column(model: type[Model], name: str) -> str:
+    column = _field(model, name).column
+    assert column  # a concrete field names its column
+    return column
+
+
 def _part(model: type[Model], names: Sequence[str]) -> _Part:
     """The model's primary key and these fields, in its concrete order (the key first)."""
     wanted = {model._meta.get_field(name) for name in names}
@@ -97,9 +113,7 @@ def _statement(alias: str) -> _Statement:
     table = quote(Run._meta.db_table)
 
     def column(model: type[Model], name: str) -> str:
-        field = model._meta.get_field(name)
-        assert isinstance(field, Field) and field.column  # a concrete field names its column
-        return quote(field.column)
+        return quote(_column(model, name))
 
     run = _part(Run, _RUN_FIELDS)
     task = _part(SampleTask, ("id", *_TASK_FIELDS))
@@ -146,6 +160,43 @@ def _statement(alias: str) -> _Statement:
         found = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
         converters.append((col, tuple(found)))
     return _Statement(sql, run, task, entry, contest, tuple(converters))
+
+
+@functools.cache
+def _finish_sql(alias: str, names: tuple[str, ...]) -> str:
+    """The finishing UPDATE for these fields (in this order) on this database."""
+    quote = connections[alias].ops.quote_name
+    sets = ", ".join(f"{quote(_column(Run, name))} = %s" for name in names)
+    key, status, attempts = (quote(_column(Run, name)) for name in ("id", "status", "attempts"))
+    return (
+        f"UPDATE {quote(Run._meta.db_table)} SET {sets} "  # noqa: S608 (names from the model)
+        f"WHERE {key} = %s AND {status} = %s AND {attempts} = %s"
+    )
+
+
+def run_finish(*, run_id: int, attempt: int, changes: dict[str, Any]) -> bool:
+    """Write these changes if the run is still running at this attempt; whether it was.
+
+    Values that are expressions (`F("attempts") - 1`) go through the ORM's update.
+    """
+    running = {"pk": run_id, "status": Run.Status.RUNNING, "attempts": attempt}
+    fields = [_field(Run, name) for name in changes]
+    if any(hasattr(value, "resolve_expression") for value in changes.values()) or any(
+        hasattr(field, "get_placeholder") for field in fields
+    ):
+        return bool(Run.objects.filter(**running).update(**changes))
+    alias = router.db_for_write(Run)
+    connection = connections[alias]
+    params = [
+        field.get_db_prep_save(value, connection=connection)
+        for field, value in zip(fields, changes.values(), strict=True)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _finish_sql(alias, tuple(changes)),
+            [*params, run_id, Run.Status.RUNNING.value, attempt],
+        )
+        return bool(cursor.rowcount)
 
 
 def run_claim(*, run_id: int) -> Run | None:
