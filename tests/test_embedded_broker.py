@@ -102,7 +102,7 @@ def test_two_readers_of_one_folder_never_take_the_same_message(
     with Connection(
         "filesystem://", transport=FILESYSTEM_BROKER_TRANSPORT, transport_options=options
     ) as other:
-        second = other.default_channel
+        second: Any = other.default_channel
         for n in range(20):
             channel._put("llm", {"n": n})
         taken = [second._get("llm")["n"]]  # each reader now holds its own listing

@@ -5,6 +5,8 @@ every call and kombu for every message taken and acknowledged (config/cache.py,
 config/broker.py). These run against the test Redis server.
 """
 
+from typing import Any
+
 import redis
 from kombu import Connection
 
@@ -28,7 +30,7 @@ def test_the_redis_cache_answers_through_one_client_per_pool() -> None:
 def test_the_redis_broker_takes_and_acknowledges_messages_through_one_client() -> None:
     url = fresh_redis_url(8)
     with Connection(url, transport=RedisTransport) as connection:
-        channel = connection.default_channel
+        channel: Any = connection.default_channel
         queue = connection.SimpleQueue("bench-ack")
         queue.put({"run": 1})
         queue.put({"run": 2})
