@@ -59,7 +59,6 @@ Converter = Callable[[Any, Any, Any], Any]
 class _Part:
     """The columns one model contributes to the statement's RETURNING list."""
 
-    model: type[Model]
     fields: tuple[Field[Any, Any], ...]  # in the model's concrete order, as from_db wants
 
     @property
@@ -102,7 +101,7 @@ def _part(model: type[Model], names: Sequence[str]) -> _Part:
     ordered = tuple(field for field in model._meta.concrete_fields if field in wanted)
     if ordered[0] is not model._meta.pk:
         raise ImproperlyConfigured(f"{model.__name__}'s primary key is not its first column")
-    return _Part(model, ordered)
+    return _Part(ordered)
 
 
 @functools.cache
