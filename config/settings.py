@@ -206,8 +206,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHE_URL = os.environ.get("CACHE_URL", "")
 if CACHE_URL:
+    # Django's Redis cache with one client object per pool (config/cache.py says why).
     CACHES: dict[str, dict[str, object]] = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        "default": {"BACKEND": "config.cache.RedisCache", "LOCATION": CACHE_URL}
     }
 else:
     # Room for every person's rate-limit counters (contest/limits.py) before any is culled.
@@ -396,6 +397,7 @@ CELERY_BROKER_FOLDER = Path(os.environ.get("CELERY_BROKER_FOLDER") or VAR_DIR / 
 
 
 FILESYSTEM_BROKER_TRANSPORT = "config.broker:Transport"
+REDIS_BROKER_TRANSPORT = "config.broker:RedisTransport"
 
 
 def filesystem_broker_options(folder: Path) -> dict[str, object]:
@@ -423,6 +425,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         CELERY_BROKER_FOLDER
     )
 else:
+    if CELERY_BROKER_URL.startswith("redis://"):
+        # Kombu's transport, acknowledging through one client object (config/broker.py).
+        CELERY_BROKER_TRANSPORT = REDIS_BROKER_TRANSPORT
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         # Longer than any countdown we schedule, so a delayed retry is not redelivered early.
         "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),

@@ -2,6 +2,7 @@
 
 import os
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from queue import Empty
@@ -74,3 +75,41 @@ def test_every_message_comes_out_whole_while_a_reader_polls(channel: Any) -> Non
     assert errors == []
     # Kombu orders by the millisecond a message was sent, not within one.
     assert sorted(message["n"] for message in received) == list(range(300))
+
+
+def test_messages_come_out_oldest_first_including_those_sent_after_a_listing(
+    channel: Any,
+) -> None:
+    for n in range(3):
+        channel._put("llm", {"n": n})
+        time.sleep(0.002)  # kombu's names order by the millisecond
+    channel._put("celery", {"n": "other queue"})
+
+    first = channel._get("llm")  # lists the folder
+    channel._put("llm", {"n": 3})
+
+    assert [first] + [channel._get("llm") for _ in range(3)] == [{"n": n} for n in range(4)]
+    with pytest.raises(Empty):
+        channel._get("llm")
+    assert channel._get("celery") == {"n": "other queue"}
+    assert os.listdir(channel.processed_folder) == []
+
+
+def test_two_readers_of_one_folder_never_take_the_same_message(
+    channel: Any, tmp_path: Path
+) -> None:
+    options = filesystem_broker_options(tmp_path)
+    with Connection(
+        "filesystem://", transport=FILESYSTEM_BROKER_TRANSPORT, transport_options=options
+    ) as other:
+        second: Any = other.default_channel
+        for n in range(20):
+            channel._put("llm", {"n": n})
+        taken = [second._get("llm")["n"]]  # each reader now holds its own listing
+        for reader in [channel, second] * 20:
+            try:
+                taken.append(reader._get("llm")["n"])
+            except Empty:
+                continue
+
+    assert sorted(taken) == list(range(20))

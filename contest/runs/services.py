@@ -28,7 +28,7 @@ from accounts.models import User
 from accounts.permissions import is_organiser
 from contest import limits
 from contest.models import Contest, Entry, EntryRevision, Run
-from contest.runs import lease, llm, throttle
+from contest.runs import claims, lease, llm, throttle
 from contest.runs.checks import run_checks
 from contest.runs.selectors import (
     BudgetHolds,
@@ -284,7 +284,7 @@ def run_execute(*, run_id: int) -> None:
     Safe to call any number of times for the same id: only a queued run that is due can
     be claimed, and only the claim that is still current can store anything.
     """
-    run = _claim(run_id)
+    run = claims.run_claim(run_id=run_id)
     if run is None:
         return
     attempt = run.attempts
@@ -358,56 +358,9 @@ def _settle(grant: throttle.Grant, completion: llm.Completion) -> None:
 _UNCLAIM: dict[str, Any] = {"attempts": F("attempts") - 1, "lease_until": None, "started_at": None}
 
 
-def _claim(run_id: int) -> Run | None:
-    now = timezone.now()
-    claimed = Run.objects.filter(pk=run_id, status=Run.Status.QUEUED, available_at__lte=now).update(
-        status=Run.Status.RUNNING,
-        lease_until=now + timedelta(seconds=settings.RUN_LEASE_SECONDS),
-        attempts=F("attempts") + 1,
-        started_at=now,
-    )
-    if claimed != 1:
-        return None
-    return _claimed_run(run_id)
-
-
-# What executing a run reads, and no more: the entry's texts, the contest's description and
-# the task's input were already rendered into the run's messages. Building and reading the
-# full rows of four tables was a third of a run's CPU in the worker (bench/runs.py
-# --cprofile); a field left out here is still read, by one more query, if some code asks.
-_EXECUTE_FIELDS = (
-    "attempts",
-    "cache_key",
-    "provider",
-    "model",
-    "temperature",
-    "max_tokens",
-    "messages",
-    "retry_deadline",
-    "rate_limited_calls",
-    "sample_task__checks",
-    "entry__author",
-    "entry__contest__model_provider",
-    "entry__contest__token_budget",
-    "entry__contest__yen_budget",
-)
-
-
-def _claimed_run(run_id: int) -> Run:
-    # get(), not first(): Run's default ordering would add joins and an ORDER BY to a
-    # one-row read that happens for every call.
-    return (
-        Run.objects.select_related("sample_task", "entry__contest")
-        .only(*_EXECUTE_FIELDS)
-        .get(pk=run_id)
-    )
-
-
 def _finish(run: Run, attempt: int, **changes: Any) -> bool:
     """Apply the outcome only if the run is still ours: running, at the attempt we claimed."""
-    updated = Run.objects.filter(pk=run.pk, status=Run.Status.RUNNING, attempts=attempt).update(
-        **changes
-    )
+    updated = claims.run_finish(run_id=run.pk, attempt=attempt, changes=changes)
     if not updated:
         logger.info("Run %s changed while attempt %s ran; its outcome is dropped", run.pk, attempt)
     return bool(updated)

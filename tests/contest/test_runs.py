@@ -22,7 +22,7 @@ from pytest_django.fixtures import Settings
 from accounts.models import User
 from config.celery import app as celery_app
 from contest.models import Contest, Entry, EntryRevision, Run
-from contest.runs import llm, throttle
+from contest.runs import claims, llm, throttle
 from contest.runs import services as runs
 from contest.runs.selectors import (
     HOLD_BUDGET,
@@ -229,6 +229,48 @@ def test_claim_is_exclusive_so_a_second_delivery_makes_no_call(
     assert server.calls == 1
     assert again.attempts == 1
     assert (again.output, again.request_id, again.finished_at) == stored
+
+
+def test_claiming_takes_the_run_and_reads_what_executing_it_needs_in_one_query(
+    contest: Contest,
+    queued: list[Run],
+    settings: Settings,
+    django_assert_num_queries: Callable[..., Any],
+) -> None:
+    settings.RUN_LEASE_SECONDS = 30
+    Contest.objects.filter(pk=contest.pk).update(token_budget=5000, yen_budget=Decimal("12.5"))
+    run = queued[0]
+    assert run.sample_task is not None and run.entry is not None
+    before = timezone.now()
+
+    with django_assert_num_queries(1):
+        claimed = claims.run_claim(run_id=run.pk)
+        assert claimed is not None
+        read = (
+            claimed.messages,
+            claimed.max_tokens,
+            claimed.retry_deadline,
+            claimed.sample_task.checks if claimed.sample_task else None,
+            claimed.entry.author_id if claimed.entry else None,
+            (claimed.entry.contest.token_budget, claimed.entry.contest.yen_budget)
+            if claimed.entry
+            else None,
+        )
+
+    assert read == (
+        run.messages,
+        run.max_tokens,
+        None,
+        run.sample_task.checks,
+        run.entry.author_id,
+        (5000, Decimal("12.5")),
+    )
+    stored = Run.objects.get(pk=run.pk)
+    assert (stored.status, stored.attempts, claimed.attempts) == (Run.Status.RUNNING, 1, 1)
+    assert stored.started_at is not None and stored.started_at >= before
+    assert stored.lease_until == stored.started_at + timedelta(seconds=30)
+    assert claims.run_claim(run_id=run.pk) is None
+    assert Run.objects.get(pk=run.pk).attempts == 1
 
 
 def test_a_run_that_is_not_due_yet_is_not_claimed(
