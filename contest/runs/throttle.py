@@ -20,10 +20,10 @@ provider, 0 meaning no cap. The counts live in the cache (Redis in production wh
   with it. A cut starts a new generation of rates: a 429 for a call granted under an
   older one was sent at the rates the cut replaced and cuts nothing, however late it is
   heard. Each success adds back, per window's worth of calls (or tokens), `INCREASE` of
-  the wall while the rate is below it, probing slowly where the provider refused, and
-  `INCREASE` of the limit above it, where the provider has taken more without a 429. The
-  configured limit is the ceiling, and so is the limit the provider announces in
-  `x-ratelimit-limit-*`, when it does.
+  the limit, and only `INCREASE` of the wall once the rate is within a tenth of it: back
+  quickly to where the provider answered, then probing slowly past it, until the wall is
+  forgotten. The configured limit is the ceiling, and so is the limit the provider
+  announces in `x-ratelimit-limit-*`, when it does.
 - **The provider's word.** A Retry-After pauses every worker for as long as it says; a
   reply saying nothing remains (`x-ratelimit-remaining-* = 0`) pauses them until one more
   call's worth is back (window / limit) or, with no limit announced, until its reset.
@@ -53,13 +53,16 @@ if TYPE_CHECKING:
 SLICES = 12
 DECREASE = 0.7
 INCREASE = 0.05
+# From this share of the wall on, the rate is raised by INCREASE of the wall, not the limit.
+NEAR = 0.9
 REQUESTS = "requests"
 TOKENS = "tokens"
 KINDS = (REQUESTS, TOKENS)
 # Per-message framing the provider adds to the text (role, separators), in tokens.
 _MESSAGE_OVERHEAD = 4
 # The adapted rate is forgotten after this many idle windows: the limit holds again. A wall
-# is forgotten this many windows after the cut that found it: probing speeds up again.
+# is forgotten this many windows after the cut that found it: probing speeds up again, so a
+# wall found while another application took most of the key does not slow the engine long.
 _MEMORY_WINDOWS = 10
 
 
@@ -347,8 +350,8 @@ def throttle_record_success(
             raised[_rate_key(kind, provider)] = min(float(ceiling), rate + DECREASE * share)
         elif rate < ceiling:
             # Congestion avoidance: a window's worth of successes (rate / share of them)
-            # adds INCREASE of the wall below it, INCREASE of the ceiling above it.
-            step = INCREASE * (wall.level if rate < wall.level else ceiling)
+            # adds INCREASE of the ceiling, and only INCREASE of the wall near it.
+            step = INCREASE * (ceiling if rate < NEAR * wall.level else wall.level)
             new_rate = min(float(ceiling), rate + step * share / max(1.0, rate))
             raised[_rate_key(kind, provider)] = new_rate
     if raised:
