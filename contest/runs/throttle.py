@@ -10,11 +10,20 @@ provider, 0 meaning no cap. The counts live in the cache (Redis in production wh
   included, hold with it no more calls (and tokens) than the limit. That span is never shorter than
   the window, so no stretch of one window ever holds more than the limit, which a
   provider counting by sliding window or token bucket accepts.
-- **Additive increase, multiplicative decrease.** The rate in force starts at the limit;
-  each 429 cuts it to `DECREASE` of itself (once per quarter window, however many calls
-  in flight meet the same wall), and each success adds back `INCREASE` of the limit per
-  window's worth of calls. The configured limit is the ceiling, and so is the limit the
-  provider announces in `x-ratelimit-limit-*`, when it does.
+- **Additive increase, multiplicative decrease.** The rate in force starts at the limit.
+  A 429 cuts it to `DECREASE` of the wall: what the provider answered among the calls (or
+  tokens) granted in the window, when that is below the rate in force, as it is when the
+  limit set is far above the provider's. One cut brings a rate three times too high under
+  the real limit, where cutting the rate itself took four, a cooldown apart, and let 429s
+  through well after the first window. Answers to calls granted in that window that
+  arrive after the cut (a busy worker hears late) still raise the wall, and the rate
+  with it. A cut starts a new generation of rates: a 429 for a call granted under an
+  older one was sent at the rates the cut replaced and cuts nothing, however late it is
+  heard. Each success adds back, per window's worth of calls (or tokens), `INCREASE` of
+  the limit, and only `INCREASE` of the wall once the rate is within a tenth of it: back
+  quickly to where the provider answered, then probing slowly past it, until the wall is
+  forgotten. The configured limit is the ceiling, and so is the limit the provider
+  announces in `x-ratelimit-limit-*`, when it does.
 - **The provider's word.** A Retry-After pauses every worker for as long as it says; a
   reply saying nothing remains (`x-ratelimit-remaining-* = 0`) pauses them until one more
   call's worth is back (window / limit) or, with no limit announced, until its reset.
@@ -44,12 +53,16 @@ if TYPE_CHECKING:
 SLICES = 12
 DECREASE = 0.7
 INCREASE = 0.05
+# From this share of the wall on, the rate is raised by INCREASE of the wall, not the limit.
+NEAR = 0.9
 REQUESTS = "requests"
 TOKENS = "tokens"
 KINDS = (REQUESTS, TOKENS)
 # Per-message framing the provider adds to the text (role, separators), in tokens.
 _MESSAGE_OVERHEAD = 4
-# The adapted rate is forgotten after this many idle windows: the limit holds again.
+# The adapted rate is forgotten after this many idle windows: the limit holds again. A wall
+# is forgotten this many windows after the cut that found it: probing speeds up again, so a
+# wall found while another application took most of the key does not slow the engine long.
 _MEMORY_WINDOWS = 10
 
 
@@ -86,13 +99,15 @@ def estimate_tokens(messages: list[dict[str, str]]) -> int:
 class Grant:
     """The throttle's answer: go now (`wait` is 0), or come back in `wait` seconds.
 
-    A granted call holds its `tokens` in `slice` until `throttle_record_*` settles them.
+    A granted call holds its `tokens` in `slice` until `throttle_record_*` settles them;
+    `generation` names the rates it was granted under (each cut starts a new one).
     """
 
     provider: str
     wait: float
     slice: int = 0
     tokens: int = 0
+    generation: int = 0
 
     @property
     def granted(self) -> bool:
@@ -129,6 +144,18 @@ def _rate_key(kind: str, provider: str) -> str:
     return f"llm-rate-{kind}:{provider}"
 
 
+def _accepted_key(kind: str, provider: str, slice_: int) -> str:
+    return f"llm-accepted-{kind}:{provider}:{slice_}"
+
+
+def _wall_key(kind: str, provider: str) -> str:
+    return f"llm-wall-{kind}:{provider}"
+
+
+def _generation_key(provider: str) -> str:
+    return f"llm-generation:{provider}"
+
+
 def _announced_key(kind: str, provider: str) -> str:
     return f"llm-announced-{kind}:{provider}"
 
@@ -142,13 +169,25 @@ def _memory() -> float:
 
 
 @dataclass(frozen=True)
+class _Wall:
+    """Where the provider refused: `level` met a 429 that cut `rate`, starting `generation`."""
+
+    level: float
+    rate: float
+    generation: int
+
+
+@dataclass(frozen=True)
 class _Snapshot:
     """What the cache says about a provider now, read in one round trip."""
 
     paused: float | None
+    generation: int  # of the rates in force
+    cut_slice: int | None  # when the last cut was made
     announced: dict[str, int | None]
     ceilings: dict[str, int]  # 0: no limit of that kind
     rates: dict[str, float]  # in force, for the kinds with a ceiling
+    walls: dict[str, _Wall]  # for the kinds cut
 
     def spacing(self) -> float:
         """Seconds between two calls at the request rate in force."""
@@ -157,14 +196,17 @@ class _Snapshot:
 
 
 def _snapshot(provider: str) -> _Snapshot:
-    keys = [_pause_key(provider)]
+    keys = [_pause_key(provider), _generation_key(provider)]
     keys += [_announced_key(kind, provider) for kind in KINDS]
     keys += [_rate_key(kind, provider) for kind in KINDS]
+    keys += [_wall_key(kind, provider) for kind in KINDS]
     values = cache.get_many(keys)
     paused = values.get(_pause_key(provider))
+    generation = values.get(_generation_key(provider))
     announced: dict[str, int | None] = {}
     ceilings: dict[str, int] = {}
     rates: dict[str, float] = {}
+    walls: dict[str, _Wall] = {}
     for kind in KINDS:
         value = values.get(_announced_key(kind, provider))
         told = value if isinstance(value, int) and value > 0 else None
@@ -177,11 +219,17 @@ def _snapshot(provider: str) -> _Snapshot:
             adapted = values.get(_rate_key(kind, provider))
             rate = float(adapted) if isinstance(adapted, int | float) and adapted > 0 else ceiling
             rates[kind] = min(float(ceiling), rate)
+            wall = values.get(_wall_key(kind, provider))
+            if isinstance(wall, tuple) and len(wall) == 3:
+                walls[kind] = _Wall(min(float(ceiling), wall[0]), wall[1], wall[2])
     return _Snapshot(
         paused=float(paused) if isinstance(paused, int | float) else None,
+        generation=generation[0] if isinstance(generation, tuple) else 0,
+        cut_slice=generation[1] if isinstance(generation, tuple) else None,
         announced=announced,
         ceilings=ceilings,
         rates=rates,
+        walls=walls,
     )
 
 
@@ -238,7 +286,13 @@ def throttle_acquire(*, provider: str, tokens: int = 0, now: float | None = None
             # tokens apart.
             spacing = window_seconds() * amount / limit
             return _refuse(provider, start=frees_at, now=now, spacing=spacing)
-    return Grant(provider=provider, wait=0.0, slice=current, tokens=tokens if taken else 0)
+    return Grant(
+        provider=provider,
+        wait=0.0,
+        slice=current,
+        tokens=tokens if taken else 0,
+        generation=state.generation,
+    )
 
 
 def _refuse(provider: str, *, start: float, now: float, spacing: float) -> Grant:
@@ -271,12 +325,34 @@ def throttle_record_success(
     if rate_limits is None and not (_configured(REQUESTS) or _configured(TOKENS)):
         return  # no limit to raise back, and nothing the provider said to remember
     state = _snapshot(provider)
-    raised = {}
+    shares = {REQUESTS: 1, TOKENS: grant.tokens if used_tokens is None else used_tokens}
+    # Granted in the window the last cut measured, at the rates it replaced, and answered
+    # only after it (a busy worker hears late): the provider took this call at the wall.
+    late = (
+        state.cut_slice is not None
+        and grant.generation == state.generation - 1
+        and grant.slice >= state.cut_slice - SLICES
+    )
+    raised: dict[str, object] = {}
     for kind, rate in state.rates.items():
+        share = shares[kind]
+        if not share:
+            continue
+        # What the provider took in the window, for the cut a later 429 makes.
+        _add(_accepted_key(kind, provider, grant.slice), share)
         ceiling = state.ceilings[kind]
-        if rate < ceiling:
-            # Congestion avoidance: a window's worth of successes adds INCREASE of the ceiling.
-            new_rate = min(float(ceiling), rate + INCREASE * ceiling / max(1.0, rate))
+        # None known (never cut, or forgotten): the ceiling stands for it.
+        wall = state.walls.get(kind) or _Wall(float(ceiling), float(ceiling), -1)
+        if late and wall.generation == state.generation and wall.level < wall.rate:
+            # The last cut is rebased on the wall it would have measured with this answer.
+            level = min(wall.rate, wall.level + share)
+            raised[_wall_key(kind, provider)] = (level, wall.rate, wall.generation)
+            raised[_rate_key(kind, provider)] = min(float(ceiling), rate + DECREASE * share)
+        elif rate < ceiling:
+            # Congestion avoidance: a window's worth of successes (rate / share of them)
+            # adds INCREASE of the ceiling, and only INCREASE of the wall near it.
+            step = INCREASE * (ceiling if rate < NEAR * wall.level else wall.level)
+            new_rate = min(float(ceiling), rate + step * share / max(1.0, rate))
             raised[_rate_key(kind, provider)] = new_rate
     if raised:
         cache.set_many(raised, timeout=_memory())
@@ -298,15 +374,39 @@ def throttle_record_rate_limited(
         _take_back(_count_key(TOKENS, provider, grant.slice), grant.tokens)
     state = _snapshot(provider)
     _heed(provider, state, rate_limits, now=now)
-    # One cut per cooldown: the calls in flight that meet the same wall count once.
-    cooldown = window_seconds() / 4
-    for limited in (kind,) if kind in KINDS else KINDS:
-        rate = state.rates.get(limited)
-        if rate and cache.add(f"llm-cut-{limited}:{provider}", 1, timeout=cooldown):
-            lowered = max(1.0, rate * DECREASE)
-            cache.set(_rate_key(limited, provider), lowered, timeout=_memory())
+    limited = [each for each in ((kind,) if kind in KINDS else KINDS) if each in state.rates]
+    if limited and _first_since_the_last_cut(grant, state):
+        cut: dict[str, object] = {}
+        for each in limited:
+            rate = state.rates[each]
+            wall = min(rate, _accepted(each, provider, now=now) or rate)
+            cut[_rate_key(each, provider)] = max(1.0, wall * DECREASE)
+            cut[_wall_key(each, provider)] = (wall, rate, grant.generation + 1)
+        # In the same write as the rates: a call granted under the new generation was
+        # granted at the new rates.
+        cut[_generation_key(provider)] = (grant.generation + 1, int(now // _slice_seconds()))
+        cache.set_many(cut, timeout=_memory())
     if retry_after is not None:
         _pause(provider, state, now + retry_after, now=now)
+
+
+def _first_since_the_last_cut(grant: Grant, state: _Snapshot) -> bool:
+    """Whether this 429 is the first for a call granted at the rates in force.
+
+    A call granted before the last cut was sent at the rates it replaced: its 429, however
+    late a busy worker hears it, says nothing about the rates in force. Of the calls
+    granted at them, the first 429 to claim their generation (one `add` wins) cuts.
+    """
+    return grant.generation == state.generation and bool(
+        cache.add(f"llm-cut:{grant.provider}:{grant.generation}", 1, timeout=_memory())
+    )
+
+
+def _accepted(kind: str, provider: str, *, now: float) -> int:
+    """The calls (or tokens) the provider answered among those granted in the window."""
+    current = int(now // _slice_seconds())
+    keys = [_accepted_key(kind, provider, back) for back in range(current - SLICES, current + 1)]
+    return sum(int(value) for value in cache.get_many(keys).values())
 
 
 def _heed(provider: str, state: _Snapshot, limits: RateLimits | None, *, now: float) -> None:

@@ -327,6 +327,111 @@ def test_a_429_cuts_the_shared_rate_once_and_successes_raise_it_slowly_to_the_li
     assert not status.lowered
 
 
+def rpm() -> float | None:
+    return throttle.throttle_status(provider="openai").requests_per_minute
+
+
+def test_one_429_brings_a_rate_set_far_too_high_under_what_the_provider_accepted(
+    settings: Settings,
+) -> None:
+    # Set at three times the provider's limit: 30 calls answered in the minute, then a 429.
+    settings.LLM_REQUESTS_PER_MINUTE = 90
+    for _ in range(30):
+        grant = throttle.throttle_acquire(provider="openai", now=6000.0)
+        throttle.throttle_record_success(grant, used_tokens=None, rate_limits=None, now=6000.0)
+    refused = throttle.throttle_acquire(provider="openai", now=6001.0)
+
+    throttle.throttle_record_rate_limited(
+        refused, kind="requests", retry_after=None, rate_limits=None, now=6001.0
+    )
+
+    # 70 % of the 30 the provider took, not of the 90 set (63, and three more cuts to go).
+    assert rpm() == pytest.approx(21)
+
+
+def test_answers_heard_after_the_cut_for_calls_granted_before_it_count_at_the_wall(
+    settings: Settings,
+) -> None:
+    settings.LLM_REQUESTS_PER_MINUTE = 90
+    grants = [throttle.throttle_acquire(provider="openai", now=6000.0) for _ in range(31)]
+    for grant in grants[:20]:
+        throttle.throttle_record_success(grant, used_tokens=None, rate_limits=None, now=6000.0)
+    throttle.throttle_record_rate_limited(
+        grants[30], kind="requests", retry_after=None, rate_limits=None, now=6000.5
+    )
+    assert rpm() == pytest.approx(14)  # 70 % of the 20 answered so far
+
+    for grant in grants[20:30]:  # a busy worker hears of ten more the provider took
+        throttle.throttle_record_success(grant, used_tokens=None, rate_limits=None, now=6001.0)
+
+    assert rpm() == pytest.approx(21)  # 70 % of the 30 it took before the wall
+
+
+def test_a_429_for_a_call_granted_before_the_last_cut_cuts_nothing_however_late_it_comes(
+    settings: Settings,
+) -> None:
+    settings.LLM_REQUESTS_PER_MINUTE = 100
+    early = [throttle.throttle_acquire(provider="openai", now=6000.0) for _ in range(3)]
+    throttle.throttle_record_rate_limited(
+        early[0], kind="requests", retry_after=None, rate_limits=None, now=6000.5
+    )
+    # A busy worker hears of the others half a window later: they went at the old rate.
+    for grant in early[1:]:
+        throttle.throttle_record_rate_limited(
+            grant, kind="requests", retry_after=None, rate_limits=None, now=6030.0
+        )
+    assert rpm() == pytest.approx(70)
+
+    later = throttle.throttle_acquire(provider="openai", now=6031.0)
+    throttle.throttle_record_rate_limited(
+        later, kind="requests", retry_after=None, rate_limits=None, now=6031.0
+    )
+
+    assert rpm() == pytest.approx(49)  # a call sent at the new rate met the wall again
+
+
+def test_successes_raise_the_rate_by_a_twentieth_of_the_limit_then_of_the_wall_near_it(
+    settings: Settings,
+) -> None:
+    settings.LLM_REQUESTS_PER_MINUTE = 300
+    for _ in range(100):
+        grant = throttle.throttle_acquire(provider="openai", now=6000.0)
+        throttle.throttle_record_success(grant, used_tokens=None, rate_limits=None, now=6000.0)
+    throttle.throttle_record_rate_limited(
+        grant, kind="requests", retry_after=None, rate_limits=None, now=6000.0
+    )
+    assert rpm() == pytest.approx(70)  # the wall is at the 100 the provider took
+    later = throttle.throttle_acquire(provider="openai", now=6100.0)
+
+    for _ in range(70):  # a window's worth of successes at 70 a minute, far below the wall
+        throttle.throttle_record_success(later, used_tokens=None, rate_limits=None)
+    assert rpm() == pytest.approx(84, abs=1)  # 5 % of the 300 set: back quickly
+
+    while (rate := rpm()) is not None and rate < 95:
+        throttle.throttle_record_success(later, used_tokens=None, rate_limits=None)
+    near = rpm()
+    assert near is not None
+    for _ in range(round(near)):  # near the wall: 5 % of it, where the provider refused
+        throttle.throttle_record_success(later, used_tokens=None, rate_limits=None)
+    assert rpm() == pytest.approx(near + 5, abs=0.3)
+
+
+def test_a_minutes_worth_of_tokens_raises_the_token_rate_by_a_twentieth_of_the_limit(
+    settings: Settings,
+) -> None:
+    settings.LLM_TOKENS_PER_MINUTE = 10_000
+    grant = throttle.throttle_acquire(provider="openai", tokens=100, now=6000.0)
+    throttle.throttle_record_rate_limited(
+        grant, kind="tokens", retry_after=None, rate_limits=None, now=6000.0
+    )
+
+    for _ in range(70):  # 7,000 tokens: the minute's worth at the lowered rate
+        throttle.throttle_record_success(grant, used_tokens=100, rate_limits=None)
+
+    status = throttle.throttle_status(provider="openai")
+    assert status.tokens_per_minute == pytest.approx(7500, abs=20)
+
+
 def test_the_rate_in_force_limits_what_the_window_lets_through(settings: Settings) -> None:
     settings.LLM_REQUESTS_PER_MINUTE = 10
     first = throttle.throttle_acquire(provider="openai", now=6000.0)
