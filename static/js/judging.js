@@ -78,4 +78,6 @@
       submit();
     }
   });
+  // The keys are offered only where they work: without this file the hint stays hidden.
+  document.getElementById("sheet-keys")?.removeAttribute("hidden");
 })();

@@ -52,8 +52,14 @@ def contest(transactional_db: None, judge: User) -> Contest:
     return contest
 
 
+def _keys_ready(page: Page) -> None:
+    """judging.js shows the keys' hint once it listens: keys pressed before are lost."""
+    expect(page.locator("#sheet-keys")).to_be_visible()
+
+
 def _choose_levels(page: Page, levels: list[int]) -> None:
     """n moves to the next criterion, a digit chooses its level; no mouse."""
+    _keys_ready(page)
     for level in levels:
         page.keyboard.press("n")
         page.keyboard.press(str(level))
@@ -108,6 +114,7 @@ def test_a_judge_scores_two_entries_with_the_keyboard_and_the_organiser_awards_a
     snap(page, "judging-1-draft")
 
     page.reload()
+    _keys_ready(page)
     assert _checked_levels(page) == ["4", "3", "5", "2", "4"]
     expect(page.locator("form[data-score-sheet] textarea").nth(4)).to_have_value(
         "確認の手順がよく書かれています。"
