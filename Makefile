@@ -28,7 +28,7 @@ lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
-	DJANGO_DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py makemigrations --check --dry-run
 
 # The embedded-defaults tests (SQLite + filesystem broker) need their own pytest session;
 # the main session uses PostgreSQL when one answers (always in CI).

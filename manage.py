@@ -2,9 +2,16 @@
 import os
 import sys
 
+# Commands that only compare the models with the migration files: they serve, sign and send
+# nothing, so a fresh checkout runs them under the development defaults, without the
+# DJANGO_SECRET_KEY and SITE_URL that production start-up rightly insists on.
+CODE_ONLY_COMMANDS = {"makemigrations"}
+
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    if sys.argv[1:2] and sys.argv[1] in CODE_ONLY_COMMANDS:
+        os.environ.setdefault("DJANGO_DEBUG", "1")
     from django.conf import settings
     from django.core.management import execute_from_command_line
 

@@ -191,6 +191,32 @@ def test_start_up_succeeds_with_debug_asked_for_or_a_secret_key() -> None:
     assert production.stdout.strip() == "started", production.stderr
 
 
+def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SITE_URL"))}
+    clean.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=BASE_DIR,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_a_fresh_checkout_compares_models_and_migrations_without_production_settings(
+    tmp_path: Path,
+) -> None:
+    database = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    result = _manage("makemigrations", "--check", "--dry-run", DATABASE_URL=database)
+    assert result.returncode == 0, result.stderr
+    assert "No changes detected" in result.stdout
+    # Any other command still needs the secret key.
+    refused = _manage("check", DATABASE_URL=database)
+    assert refused.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in refused.stderr
+
+
 # --- Behind a proxy ------------------------------------------------------------------------
 
 
