@@ -331,14 +331,20 @@ def rpm() -> float | None:
     return throttle.throttle_status(provider="openai").requests_per_minute
 
 
+def answered(calls: int, *, at: float) -> throttle.Grant:
+    """`calls` calls granted and answered at `at`; the last one's grant."""
+    for _ in range(calls):
+        grant = throttle.throttle_acquire(provider="openai", now=at)
+        throttle.throttle_record_success(grant, used_tokens=None, rate_limits=None, now=at)
+    return grant
+
+
 def test_one_429_brings_a_rate_set_far_too_high_under_what_the_provider_accepted(
     settings: Settings,
 ) -> None:
     # Set at three times the provider's limit: 30 calls answered in the minute, then a 429.
     settings.LLM_REQUESTS_PER_MINUTE = 90
-    for _ in range(30):
-        grant = throttle.throttle_acquire(provider="openai", now=6000.0)
-        throttle.throttle_record_success(grant, used_tokens=None, rate_limits=None, now=6000.0)
+    answered(30, at=6000.0)
     refused = throttle.throttle_acquire(provider="openai", now=6001.0)
 
     throttle.throttle_record_rate_limited(
@@ -394,9 +400,7 @@ def test_successes_raise_the_rate_by_a_twentieth_of_the_limit_then_of_the_wall_n
     settings: Settings,
 ) -> None:
     settings.LLM_REQUESTS_PER_MINUTE = 300
-    for _ in range(100):
-        grant = throttle.throttle_acquire(provider="openai", now=6000.0)
-        throttle.throttle_record_success(grant, used_tokens=None, rate_limits=None, now=6000.0)
+    grant = answered(100, at=6000.0)
     throttle.throttle_record_rate_limited(
         grant, kind="requests", retry_after=None, rate_limits=None, now=6000.0
     )
