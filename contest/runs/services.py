@@ -36,6 +36,7 @@ from contest.runs.selectors import (
     contest_budget_holds,
     contest_runs,
     current_runs,
+    run_monitor_forget,
 )
 from contest.templating import build_messages
 
@@ -177,7 +178,17 @@ def runs_cancel_pending(
         pending = pending.filter(contest=contest, kind=Run.Kind.ENTRY)
     if exclude_revision_id is not None:
         pending = pending.exclude(revision_id=exclude_revision_id)
-    return pending.update(status=Run.Status.CANCELLED, lease_until=None, finished_at=timezone.now())
+    cancelled = pending.update(
+        status=Run.Status.CANCELLED, lease_until=None, finished_at=timezone.now()
+    )
+    if contest is not None:
+        _forget_monitor_totals(contest)
+    return cancelled
+
+
+def _forget_monitor_totals(contest: Contest) -> None:
+    """The organiser who acted sees their action in the monitor's next totals."""
+    transaction.on_commit(lambda: run_monitor_forget(contest))
 
 
 def _requeue(run_ids: list[int], *, from_status: str, status: str, **changes: Any) -> None:
@@ -247,6 +258,7 @@ def runs_retry_failed(
     except BaseException:
         limits.limit_give_back(taken)
         raise
+    _forget_monitor_totals(contest)
     return len(failed)
 
 
@@ -272,6 +284,7 @@ def runs_release_held(*, contest: Contest) -> int:
     for reason, ids in groups.items():
         for chunk in _chunks(ids):
             Run.objects.filter(pk__in=chunk, status=Run.Status.HELD).update(error_code=reason)
+    _forget_monitor_totals(contest)
     return len(released)
 
 

@@ -23,7 +23,6 @@ from contest.runs.selectors import (
     entry_run_grid,
     may_retry_runs,
     preview_grid,
-    run_monitor_forget,
 )
 from contest.runs.services import runs_cancel_pending, runs_release_held, runs_retry_failed
 from contest.selectors import entries_visible_to
@@ -86,7 +85,6 @@ def run_monitor(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     contest = get_object_or_404(Contest, slug=slug)
     if request.method == "POST":
         released = runs_release_held(contest=contest)
-        run_monitor_forget(contest)
         if released:
             messages.success(
                 request,
@@ -116,7 +114,6 @@ def run_monitor(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
 def contest_retry_failed(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     contest = get_object_or_404(Contest, slug=slug)
     count = runs_retry_failed(contest=contest, requested_by=request.user)
-    run_monitor_forget(contest)
     messages.success(request, _retried_message(count))
     return redirect("run_monitor", slug=contest.slug)
 
@@ -126,7 +123,6 @@ def contest_retry_failed(request: AuthenticatedHttpRequest, slug: str) -> HttpRe
 def contest_cancel_pending(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     contest = get_object_or_404(Contest, slug=slug)
     count = runs_cancel_pending(contest=contest)
-    run_monitor_forget(contest)
     messages.success(
         request,
         ngettext(
