@@ -16,7 +16,16 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from accounts.permissions import is_organiser
-from contest import extensions, images, pending_images, rules, selectors, services, uploads
+from contest import (
+    entry_posts,
+    extensions,
+    images,
+    pending_images,
+    rules,
+    selectors,
+    services,
+    uploads,
+)
 from contest import home as home_reads
 from contest.forms import ACTION_SUBMIT, ACTION_TRY, EntryForm
 from contest.models import Contest, Entry, SampleTask
@@ -135,13 +144,6 @@ def _task_variables(task: SampleTask) -> list[tuple[str, str]]:
 # --- The entry form -------------------------------------------------------------------------
 
 
-def _posted_token(request: AuthenticatedHttpRequest) -> UUID | None:
-    try:
-        return UUID(request.POST.get("form_token", ""))
-    except ValueError:
-        return None
-
-
 def _render_form(
     request: AuthenticatedHttpRequest,
     form: EntryForm,
@@ -171,30 +173,6 @@ def _render_form(
     )
 
 
-def _refuse(request: AuthenticatedHttpRequest, form: EntryForm, error: ValidationError) -> None:
-    """Show a rule the services enforced on the form, with everything typed kept."""
-    if hasattr(error, "error_dict"):
-        form.add_error(None, error)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
-    form.keep_image_for_next_post()
-
-
-def _bound_form(
-    request: AuthenticatedHttpRequest, contest: Contest, entry: Entry | None = None
-) -> EntryForm:
-    """The posted form; an image cut off for its size is refused by the form itself."""
-    return EntryForm(
-        request.POST,
-        request.FILES,
-        contest=contest,
-        author=request.user,
-        entry=entry,
-        image_too_large=uploads.refused_upload(request) is not None,
-    )
-
-
 def _entry_try(
     request: AuthenticatedHttpRequest,
     form: EntryForm,
@@ -221,7 +199,7 @@ def _entry_try(
                     contest=contest,
                 )
             except ValidationError as error:
-                _refuse(request, form, error)
+                entry_posts.refuse_on_form(form, error)
     form.keep_image_for_next_post()
     preview = preview_grid(preview_runs(user=request.user, preview_key=key)) if key else None
     return _render_form(
@@ -245,12 +223,10 @@ def entry_create(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
 
 
 def _entry_create_post(request: AuthenticatedHttpRequest, contest: Contest) -> HttpResponse:
-    # A second post of the same form (double click, resent page) goes to what the first made.
-    existing = selectors.entry_by_form_token(author=request.user, form_token=_posted_token(request))
-    if existing is not None:
-        messages.info(request, _("This form was already sent; here is the entry it created."))
-        return redirect("entry_detail", existing.pk)
-    form = _bound_form(request, contest)
+    resent = entry_posts.resent_form_redirect(request)
+    if resent is not None:
+        return resent
+    form = entry_posts.bound_entry_form(request, contest)
     if form.action == ACTION_TRY:
         return _entry_try(request, form, contest=contest)
     if not form.is_valid():
@@ -267,20 +243,12 @@ def _entry_create_post(request: AuthenticatedHttpRequest, contest: Contest) -> H
     except services.EntryFormUsedError as used:
         return redirect("entry_detail", used.entry.pk)
     except ValidationError as error:
-        _refuse(request, form, error)
+        entry_posts.refuse_on_form(form, error)
         return _render_form(request, form, contest=contest)
     pending_images.pending_image_delete(author_id=form.author.pk, form_token=form.token)
-    if form.action == ACTION_SUBMIT:
-        messages.success(
-            request,
-            _("Your entry was submitted. It is now being run on the contest's sample tasks."),
-        )
-    else:
-        messages.success(
-            request,
-            _("Your draft was saved. It is not entered until you press “Submit entry”."),
-        )
-    return redirect("entry_detail", entry.pk)
+    return entry_posts.created_entry_redirect(
+        request, entry, submitted=form.action == ACTION_SUBMIT
+    )
 
 
 @uploads.upload_limit(images.MAX_IMAGE_BYTES)
@@ -297,7 +265,7 @@ def entry_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         form = EntryForm(contest=contest, author=request.user, entry=entry)
         return _render_form(request, form, contest=contest, entry=entry)
 
-    form = _bound_form(request, contest, entry)
+    form = entry_posts.bound_entry_form(request, contest, entry)
     if form.action == ACTION_TRY:
         return _entry_try(request, form, contest=contest, entry=entry)
     if not form.is_valid():
@@ -314,7 +282,7 @@ def entry_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             submit=form.action == ACTION_SUBMIT,
         )
     except ValidationError as error:
-        _refuse(request, form, error)
+        entry_posts.refuse_on_form(form, error)
         return _render_form(request, form, contest=contest, entry=entry)
     pending_images.pending_image_delete(author_id=form.author.pk, form_token=form.token)
     messages.success(request, _edit_outcome(entry, form.action, previous_revision))

@@ -1,8 +1,6 @@
 """ "Use as a starting point": choose an open contest, then the ordinary entry form,
 pre-filled from the gallery prompt (the work is in gallery.starting)."""
 
-from uuid import UUID
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -12,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.http import AuthenticatedHttpRequest
-from contest import images, pending_images, rules, selectors, services, uploads
+from contest import entry_posts, images, pending_images, rules, selectors, services, uploads
 from contest.forms import ACTION_SUBMIT, EntryForm
 from contest.models import Contest
 from contest.templating import tag
@@ -70,17 +68,10 @@ def gallery_start_entry(request: AuthenticatedHttpRequest, pk: int, slug: str) -
         )
         return _render_form(request, form, prompt, contest)
 
-    existing = selectors.entry_by_form_token(author=request.user, form_token=_posted_token(request))
-    if existing is not None:
-        messages.info(request, _("This form was already sent; here is the entry it created."))
-        return redirect("entry_detail", existing.pk)
-    form = EntryForm(
-        request.POST,
-        request.FILES,
-        contest=contest,
-        author=request.user,
-        image_too_large=uploads.refused_upload(request) is not None,
-    )
+    resent = entry_posts.resent_form_redirect(request)
+    if resent is not None:
+        return resent
+    form = entry_posts.bound_entry_form(request, contest)
     if not form.is_valid():
         form.keep_image_for_next_post()
         return _render_form(request, form, prompt, contest)
@@ -96,25 +87,9 @@ def gallery_start_entry(request: AuthenticatedHttpRequest, pk: int, slug: str) -
     except services.EntryFormUsedError as used:
         return redirect("entry_detail", used.entry.pk)
     except ValidationError as error:
-        form.add_error(None, error if hasattr(error, "error_dict") else error.messages)
-        form.keep_image_for_next_post()
+        entry_posts.refuse_on_form(form, error)
         return _render_form(request, form, prompt, contest)
     pending_images.pending_image_delete(author_id=request.user.pk, form_token=form.token)
-    if form.action == ACTION_SUBMIT:
-        messages.success(
-            request,
-            _("Your entry was submitted. It is now being run on the contest's sample tasks."),
-        )
-    else:
-        messages.success(
-            request,
-            _("Your draft was saved. It is not entered until you press “Submit entry”."),
-        )
-    return redirect("entry_detail", entry.pk)
-
-
-def _posted_token(request: AuthenticatedHttpRequest) -> UUID | None:
-    try:
-        return UUID(request.POST.get("form_token", ""))
-    except ValueError:
-        return None
+    return entry_posts.created_entry_redirect(
+        request, entry, submitted=form.action == ACTION_SUBMIT
+    )
