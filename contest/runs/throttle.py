@@ -26,13 +26,14 @@ provider, 0 meaning no cap. The counts live in the cache (Redis in production wh
   announces in `x-ratelimit-limit-*`, when it does.
 - **The provider's word.** A Retry-After pauses every worker for as long as it says; a
   reply saying nothing remains (`x-ratelimit-remaining-* = 0`) pauses them until one more
-  call's worth is back (window / limit) or, with no limit announced, until its reset.
+  call's worth is back (window / limit, the rate in force standing for a limit the
+  provider does not announce, as Azure does not) or, with neither, until its reset.
 - **Tokens.** A call reserves its prompt, estimated from the text (`estimate_tokens`), plus
   its `max_tokens`; the usage the reply reports replaces the reservation.
 
 A refused call never waits in the worker: the caller puts its run back in the queue for the
 moment this module names, each refused call getting its own later slot so a backlog
-spreads out at the allowed rate instead of waking all at once.
+spreads out at the limit instead of waking all at once.
 """
 
 from __future__ import annotations
@@ -190,9 +191,9 @@ class _Snapshot:
     walls: dict[str, _Wall]  # for the kinds cut
 
     def spacing(self) -> float:
-        """Seconds between two calls at the request rate in force."""
-        rate = self.rates.get(REQUESTS)
-        return window_seconds() / rate if rate else _slice_seconds() / 10
+        """Seconds between two refused calls' returns: one call apart at the request limit."""
+        ceiling = self.ceilings[REQUESTS]
+        return window_seconds() / ceiling if ceiling else _slice_seconds() / 10
 
 
 def _snapshot(provider: str) -> _Snapshot:
@@ -282,9 +283,11 @@ def throttle_acquire(*, provider: str, tokens: int = 0, now: float | None = None
                 if earlier.get(_count_key(kind, provider, back))
             ]
             frees_at = (min(counted, default=current) + SLICES + 1) * _slice_seconds()
-            # Refused calls follow each other at the rate: one call apart, or one call's
-            # tokens apart.
-            spacing = window_seconds() * amount / limit
+            # Refused calls come back one call (or one call's tokens) apart at the limit, not
+            # at the rate in force: a backlog refused just after a cut would otherwise keep
+            # the cut's pace long after the rate has climbed back. One that comes back
+            # too early is let through at the rate in force, or refused again.
+            spacing = window_seconds() * amount / max(1.0, state.ceilings[kind])
             return _refuse(provider, start=frees_at, now=now, spacing=spacing)
     return Grant(
         provider=provider,
@@ -297,7 +300,7 @@ def throttle_acquire(*, provider: str, tokens: int = 0, now: float | None = None
 
 def _refuse(provider: str, *, start: float, now: float, spacing: float) -> Grant:
     """Come back from `start` on, in a slot of your own: the k-th call refused against the
-    same start waits k-1 spacings longer, so a backlog wakes at the rate, not at once."""
+    same start waits k-1 spacings longer, so a backlog wakes at the limit, not at once."""
     position = _add(f"llm-refused:{provider}:{round(start * 1000)}", 1)
     return Grant(provider=provider, wait=max(0.0, start - now) + (position - 1) * spacing)
 
@@ -420,8 +423,11 @@ def _heed(provider: str, state: _Snapshot, limits: RateLimits | None, *, now: fl
         if announced and announced != state.announced[kind]:
             cache.set(_announced_key(kind, provider), announced, timeout=_memory())
         if remaining == 0 and reset:
-            # A provider refilling as it goes frees one call's worth in window / limit.
-            wait = min(reset, window_seconds() / announced) if announced else reset
+            # A provider refilling as it goes frees one call's worth in window / limit. Azure
+            # announces no limit, and its reset is when the whole window is back: the rate in
+            # force stands for the limit, or waiting for the reset idles a refilling provider.
+            limit = announced or state.rates.get(kind)
+            wait = min(reset, window_seconds() / limit) if limit else reset
             _pause(provider, state, now + wait, now=now)
 
 

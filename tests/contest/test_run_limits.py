@@ -4,6 +4,7 @@ the adaptive shared rate, tokens per minute, the lease heartbeat, and what pages
 The model is the real local HTTP server (tests/llm_server.py); publishing is captured.
 """
 
+import itertools
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
@@ -483,9 +484,60 @@ def test_retry_after_pauses_every_worker_and_spreads_the_wake_ups(settings: Sett
     )
 
     waits = [throttle.throttle_acquire(provider="openai", now=now + 5).wait for _ in range(3)]
-    spacing = 60 / (60 * throttle.DECREASE)  # one call apart at the lowered rate
+    spacing = 60 / 60  # one call apart at the limit
     assert waits == [pytest.approx(15.0 + n * spacing) for n in range(3)]
     assert throttle.throttle_status(provider="openai").paused_until is not None
+
+
+def test_a_backlog_refused_after_a_cut_comes_back_at_the_limit_not_the_cut_rate(
+    settings: Settings,
+) -> None:
+    # Refused at the cut's pace, the backlog kept it long after the rate had climbed back:
+    # 200 Azure-style runs took 61-67 s where the provider allowed 35.
+    settings.LLM_REQUESTS_PER_MINUTE = 60
+    now = 60.0 * 100
+    grant = throttle.throttle_acquire(provider="openai", now=now)
+    throttle.throttle_record_success(grant, used_tokens=None, rate_limits=None, now=now)
+    throttle.throttle_record_rate_limited(
+        grant, kind="requests", retry_after=None, rate_limits=None, now=now
+    )
+    in_force = throttle.throttle_status(provider="openai").requests_per_minute
+    assert in_force is not None and in_force < 60
+    while throttle.throttle_acquire(provider="openai", now=now).granted:
+        pass
+
+    waits = [throttle.throttle_acquire(provider="openai", now=now).wait for _ in range(3)]
+
+    assert [later - earlier for earlier, later in itertools.pairwise(waits)] == [
+        pytest.approx(60 / 60),
+        pytest.approx(60 / 60),
+    ]
+
+
+def test_nothing_remaining_without_an_announced_limit_pauses_one_call_at_the_rate(
+    settings: Settings,
+) -> None:
+    # Azure-style: the remaining amount and its reset, no limit. Its reset is when the whole
+    # window is back; a provider refilling as it goes has a call's worth back much sooner.
+    settings.LLM_REQUESTS_PER_MINUTE = 120
+    grant = throttle.throttle_acquire(provider="openai", now=6000.0)
+    empty = llm.RateLimits(remaining_requests=0, reset_requests=30.0)
+
+    throttle.throttle_record_success(grant, used_tokens=None, rate_limits=empty, now=6000.0)
+
+    assert throttle.throttle_acquire(provider="openai", now=6000.25).wait == pytest.approx(0.25)
+    assert throttle.throttle_acquire(provider="openai", now=6000.5).granted
+
+
+def test_nothing_remaining_with_no_limit_known_pauses_until_the_reset(
+    settings: Settings,
+) -> None:
+    grant = throttle.throttle_acquire(provider="openai", now=6000.0)
+    empty = llm.RateLimits(remaining_requests=0, reset_requests=30.0)
+
+    throttle.throttle_record_success(grant, used_tokens=None, rate_limits=empty, now=6000.0)
+
+    assert throttle.throttle_acquire(provider="openai", now=6010.0).wait == pytest.approx(20.0)
 
 
 def test_nothing_remaining_pauses_until_one_more_call_is_allowed(settings: Settings) -> None:
