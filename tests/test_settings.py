@@ -18,23 +18,32 @@ from config.settings import env_bool, env_float, env_int
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
-def _start_django(**env: str | None) -> subprocess.CompletedProcess[str]:
-    """`django.setup()` in a fresh process, as gunicorn, a worker or manage.py would."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
-    clean.update(DJANGO_SETTINGS_MODULE="config.settings", DJANGO_DEBUG="1")
+def _python(*args: str, **env: str | None) -> subprocess.CompletedProcess[str]:
+    """A fresh Python process without this session's DJANGO_* and SITE_URL, given `env`
+    (None: unset)."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SITE_URL"))}
     for name, value in env.items():
         if value is None:
             clean.pop(name, None)
         else:
             clean[name] = value
     return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup(); print('started')"],
+        [sys.executable, *args],
         cwd=BASE_DIR,
         env=clean,
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def _start_django(**env: str | None) -> subprocess.CompletedProcess[str]:
+    """`django.setup()` in a fresh process, as gunicorn, a worker or manage.py would."""
+    defaults: dict[str, str | None] = {
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DJANGO_DEBUG": "1",
+    }
+    return _python("-c", "import django; django.setup(); print('started')", **defaults | env)
 
 
 # --- The helpers ---------------------------------------------------------------------------
@@ -191,28 +200,15 @@ def test_start_up_succeeds_with_debug_asked_for_or_a_secret_key() -> None:
     assert production.stdout.strip() == "started", production.stderr
 
 
-def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SITE_URL"))}
-    clean.update(env)
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=BASE_DIR,
-        env=clean,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 def test_a_fresh_checkout_compares_models_and_migrations_without_production_settings(
     tmp_path: Path,
 ) -> None:
     database = f"sqlite:///{tmp_path / 'db.sqlite3'}"
-    result = _manage("makemigrations", "--check", "--dry-run", DATABASE_URL=database)
+    result = _python("manage.py", "makemigrations", "--check", "--dry-run", DATABASE_URL=database)
     assert result.returncode == 0, result.stderr
     assert "No changes detected" in result.stdout
     # Any other command still needs the secret key.
-    refused = _manage("check", DATABASE_URL=database)
+    refused = _python("manage.py", "check", DATABASE_URL=database)
     assert refused.returncode != 0
     assert "DJANGO_SECRET_KEY must be set" in refused.stderr
 

@@ -190,10 +190,13 @@ class _Snapshot:
     rates: dict[str, float]  # in force, for the kinds with a ceiling
     walls: dict[str, _Wall]  # for the kinds cut
 
-    def spacing(self) -> float:
-        """Seconds between two refused calls' returns: one call apart at the request limit."""
-        ceiling = self.ceilings[REQUESTS]
-        return window_seconds() / ceiling if ceiling else _slice_seconds() / 10
+    def spacing(self, kind: str = REQUESTS, amount: int = 1) -> float:
+        """Seconds between two refused calls' returns: one call (`amount` of `kind`) apart at
+        the limit, not at the rate in force: a backlog refused just after a cut would
+        otherwise keep the cut's pace long after the rate has climbed back. One that comes
+        back too early is let through at the rate in force, or refused again."""
+        ceiling = self.ceilings[kind]
+        return window_seconds() * amount / ceiling if ceiling else _slice_seconds() / 10
 
 
 def _snapshot(provider: str) -> _Snapshot:
@@ -283,11 +286,7 @@ def throttle_acquire(*, provider: str, tokens: int = 0, now: float | None = None
                 if earlier.get(_count_key(kind, provider, back))
             ]
             frees_at = (min(counted, default=current) + SLICES + 1) * _slice_seconds()
-            # Refused calls come back one call (or one call's tokens) apart at the limit, not
-            # at the rate in force: a backlog refused just after a cut would otherwise keep
-            # the cut's pace long after the rate has climbed back. One that comes back
-            # too early is let through at the rate in force, or refused again.
-            spacing = window_seconds() * amount / max(1.0, state.ceilings[kind])
+            spacing = state.spacing(kind, amount)
             return _refuse(provider, start=frees_at, now=now, spacing=spacing)
     return Grant(
         provider=provider,
