@@ -1,5 +1,5 @@
 """Kombu's transports as the workers use them: the embedded broker's messages appear whole,
-and the Redis broker acknowledges through one client object.
+and the Redis broker acknowledges through one client object and keeps one message ready.
 
 The embedded broker (`Transport`) is kombu's filesystem transport with one change. Kombu
 writes a message into the shared queue folder in place, so a worker polling the
@@ -86,6 +86,24 @@ class Transport(filesystem.Transport):
     Channel = Channel
 
 
+class RedisQoS(kombu_redis.QoS):
+    """Kombu's late-acknowledgement bookkeeping, taking one message more than the prefetch.
+
+    With one message per thread (prefetch 1), a thread that finished waited for the worker's
+    loop to acknowledge, ask Redis for the next message, record it as unacknowledged and
+    hand it over: 4 to 6 ms between runs, one after another on one loop. One message more
+    per worker process is already there when a thread frees up, and the loop fetches the
+    next while that run goes on. It stays one per process, not one per thread, so a worker
+    never sits on a queue's worth of runs that another worker could start; a killed
+    worker's extra message comes back like the others (visibility timeout, reconciler).
+    """
+
+    def can_consume(self) -> bool:
+        limit = self.prefetch_count
+        taken = len(self._delivered or ()) - len(self._dirty or ())  # delivered, not acked
+        return not limit or taken < limit + 1
+
+
 class RedisChannel(kombu_redis.Channel):
     """Kombu's Redis channel, reusing one client for the commands it sends outside its loop.
 
@@ -96,6 +114,7 @@ class RedisChannel(kombu_redis.Channel):
     one per pool does: a new pool (after a fork or a reconnect) gets a new one.
     """
 
+    QoS = RedisQoS
     _shared_client: redis.Redis | None = None
     # Kombu's own, missing from its type stubs.
     _pool: redis.ConnectionPool | None

@@ -16,6 +16,8 @@ import pytest
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core.cache import cache
 from django.core.management import call_command
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 from pytest_django.fixtures import Settings
 
@@ -271,6 +273,39 @@ def test_claiming_takes_the_run_and_reads_what_executing_it_needs_in_one_query(
     assert stored.lease_until == stored.started_at + timedelta(seconds=30)
     assert claims.run_claim(run_id=run.pk) is None
     assert Run.objects.get(pk=run.pk).attempts == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_its_own_the_claim_and_the_outcome_commit_without_waiting_for_the_flush(
+    queued: list[Run], django_capture_on_commit_callbacks: CaptureCallbacks
+) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("synchronous_commit is PostgreSQL's; SQLite's WAL mode sets its own")
+    run = queued[0]
+
+    with CaptureQueriesContext(connection) as statements:
+        claimed = claims.run_claim(run_id=run.pk)
+        assert claimed is not None
+        finished = claims.run_finish(
+            run_id=run.pk, attempt=1, changes={"status": Run.Status.SUCCEEDED, "output": "済"}
+        )
+
+    assert finished
+    unflushed = "SET LOCAL synchronous_commit TO off; UPDATE"
+    assert [s["sql"].startswith(unflushed) for s in statements] == [True, True]
+    stored = Run.objects.get(pk=run.pk)
+    assert (stored.status, stored.output, stored.attempts) == (Run.Status.SUCCEEDED, "済", 1)
+    # LOCAL: the setting ended with each statement's own transaction.
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone() == ("on",)
+
+    # Inside a caller's transaction it would hold for all of it: the update goes as it is.
+    other = queued[1]
+    with transaction.atomic(), CaptureQueriesContext(connection) as statements:
+        assert claims.run_claim(run_id=other.pk) is not None
+    assert [s["sql"].startswith("UPDATE") for s in statements] == [True]
+    assert Run.objects.get(pk=other.pk).status == Run.Status.RUNNING
 
 
 def test_a_run_that_is_not_due_yet_is_not_claimed(
