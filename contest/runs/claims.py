@@ -36,6 +36,8 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, router
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.utils import CursorWrapper
 from django.db.models import Field, Model
 from django.utils import timezone
 
@@ -113,7 +115,9 @@ def _part(model: type[Model], names: Sequence[str]) -> _Part:
     return _Part(ordered)
 
 
-def _execute(connection: Any, cursor: Any, sql: str, params: list[Any]) -> None:
+def _execute(
+    connection: BaseDatabaseWrapper, cursor: CursorWrapper, sql: str, params: list[Any]
+) -> None:
     """Run one of the engine's updates; on PostgreSQL, when it is a transaction of its own,
     commit it without waiting for the flush.
 

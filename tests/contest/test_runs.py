@@ -277,7 +277,7 @@ def test_claiming_takes_the_run_and_reads_what_executing_it_needs_in_one_query(
 
 @pytest.mark.django_db(transaction=True)
 def test_on_its_own_the_claim_and_the_outcome_commit_without_waiting_for_the_flush(
-    queued: list[Run], django_capture_on_commit_callbacks: CaptureCallbacks
+    queued: list[Run],
 ) -> None:
     if connection.vendor != "postgresql":
         pytest.skip("synchronous_commit is PostgreSQL's; SQLite's WAL mode sets its own")
